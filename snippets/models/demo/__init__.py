@@ -1,0 +1,1 @@
+"""Django app mapping the demo database (snippets/schema.sql)."""

@@ -1,0 +1,102 @@
+"""Shared test setup for the demo database and the ORM models that map it.
+
+Puts snippets/models on sys.path (the Django app `demo` and the module
+`demo_sqlalchemy`), configures Django standalone (idempotently), and offers
+fixtures for the schema, the fixture rows and a loaded SQLite database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from django.apps import AppConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS_DIR = REPO_ROOT / "snippets"
+MODELS_DIR = SNIPPETS_DIR / "models"
+SCHEMA_SQL = SNIPPETS_DIR / "schema.sql"
+FIXTURES_SQL = SNIPPETS_DIR / "fixtures.sql"
+
+DJANGO_SETTINGS: dict[str, object] = {
+    "INSTALLED_APPS": ["demo"],
+    "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    "USE_TZ": False,
+    "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
+}
+
+
+def add_models_to_path() -> None:
+    """Make `demo` and `demo_sqlalchemy` importable."""
+    if str(MODELS_DIR) not in sys.path:
+        sys.path.insert(0, str(MODELS_DIR))
+
+
+def configure_django() -> None:
+    """Configure Django standalone with the demo app; safe to call more than once."""
+    add_models_to_path()
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(**DJANGO_SETTINGS)
+    if not apps.ready:
+        django.setup()
+
+
+def open_demo_db(*, with_fixtures: bool = True) -> sqlite3.Connection:
+    """A fresh in-memory database with foreign keys enforced, schema (and rows) loaded."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+    if with_fixtures:
+        conn.executescript(FIXTURES_SQL.read_text(encoding="utf-8"))
+    return conn
+
+
+add_models_to_path()
+
+
+@pytest.fixture(scope="session")
+def schema_sql() -> str:
+    return SCHEMA_SQL.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def fixtures_sql() -> str:
+    return FIXTURES_SQL.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def demo_db() -> Iterator[sqlite3.Connection]:
+    """A fresh sqlite3 connection holding the schema and the fixture rows."""
+    conn = open_demo_db()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def django_demo_app() -> AppConfig:
+    """Django configured with the demo app; returns its AppConfig."""
+    configure_django()
+    from django.apps import apps
+
+    return apps.get_app_config("demo")
+
+
+@pytest.fixture(scope="session")
+def sqlalchemy_demo() -> ModuleType:
+    """The demo_sqlalchemy module, with every mapper configured."""
+    from sqlalchemy.orm import configure_mappers
+
+    import demo_sqlalchemy
+
+    configure_mappers()
+    return demo_sqlalchemy
