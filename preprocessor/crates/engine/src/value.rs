@@ -1,0 +1,126 @@
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One SQLite value, as stored and as written in capture files.
+///
+/// In JSON a value is `null`, a number, a string, or `{"$bytes": "<hex>"}`.
+/// Booleans are accepted on input (Python's `True` is sent to SQLite as 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(BlobHex),
+    Bool(bool),
+}
+
+/// A blob written as hex in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobHex {
+    #[serde(rename = "$bytes")]
+    pub hex: String,
+}
+
+impl Value {
+    pub(crate) fn from_sqlite(value: ValueRef<'_>) -> Value {
+        match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(BlobHex {
+                hex: b.iter().map(|byte| format!("{byte:02x}")).collect(),
+            }),
+        }
+    }
+
+    /// True when two values are the same stored value. A boolean equals the
+    /// integer SQLite stores for it, since that is what the driver sends.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Bool(b), Value::Integer(i)) | (Value::Integer(i), Value::Bool(b)) => {
+                *i == i64::from(*b)
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Value::Integer(i) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*i)),
+            Value::Real(r) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*r)),
+            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Value::Bool(b) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(i64::from(*b))),
+            Value::Blob(blob) => ToSqlOutput::Owned(rusqlite::types::Value::Blob(
+                decode_hex(&blob.hex).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+            )),
+        })
+    }
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    if !hex.len().is_multiple_of(2) {
+        return Err(format!("odd-length hex blob `{hex}`"));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("bad hex blob `{hex}`"))
+        })
+        .collect()
+}
+
+/// How a value reads in a result table: SQL's NULL stays visible as `NULL`.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Real(r) => write!(f, "{r:?}"),
+            Value::Text(t) => f.write_str(t),
+            Value::Blob(b) => write!(f, "x'{}'", b.hex),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_keeps_kinds() {
+        let json = r#"[null, 3, 2.5, "a", {"$bytes": "00ff"}, true]"#;
+        let values: Vec<Value> = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            values,
+            vec![
+                Value::Null,
+                Value::Integer(3),
+                Value::Real(2.5),
+                Value::Text("a".into()),
+                Value::Blob(BlobHex { hex: "00ff".into() }),
+                Value::Bool(true),
+            ]
+        );
+    }
+
+    #[test]
+    fn bool_matches_the_integer_sqlite_stores() {
+        assert!(Value::Bool(true).same_as(&Value::Integer(1)));
+        assert!(!Value::Bool(false).same_as(&Value::Integer(1)));
+        assert!(!Value::Real(1.0).same_as(&Value::Integer(1)));
+    }
+
+    #[test]
+    fn odd_hex_is_an_error_not_a_panic() {
+        assert!(decode_hex("abc").is_err());
+        assert_eq!(decode_hex("0aff").unwrap(), vec![10, 255]);
+    }
+}

@@ -1,0 +1,197 @@
+//! Capture files: what the real ORMs did for one snippet, committed like a lockfile.
+//!
+//! The Python runner's response uses the same shapes for sections and statements,
+//! so a section of the response is stored as it came, plus the fields computed here.
+
+use demo_engine::{Table, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    pub id: String,
+    /// Hash of everything the capture depends on (see `inputs`).
+    pub input_hash: String,
+    /// Python, SQLite and library versions the capture was made with.
+    pub versions: BTreeMap<String, String>,
+    pub sections: Vec<SectionCapture>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionCapture {
+    pub kind: String,
+    /// Statements other than transaction control that the ORM itself sent.
+    #[serde(default)]
+    pub query_count: usize,
+    pub statements: Vec<Statement>,
+    pub result: Option<Table>,
+    pub stdout: String,
+    pub error: Option<SnippetError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Sent by the ORM through the DB-API cursor.
+    Orm,
+    /// Issued by Python's `sqlite3` module itself (implicit BEGIN, COMMIT).
+    Driver,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    pub sql: String,
+    /// The parameters; for `executemany` (`many`), a list of parameter lists.
+    pub params: serde_json::Value,
+    pub many: bool,
+    pub origin: Origin,
+    pub columns: Option<Vec<String>>,
+    pub rows: Option<Vec<Vec<Value>>>,
+    pub total_rows: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnippetError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+    /// 1-based line in the section's code, when the traceback points into it.
+    pub line: Option<usize>,
+}
+
+impl Statement {
+    /// Transaction control is shown but not counted as a query.
+    pub fn is_transaction_control(&self) -> bool {
+        let verb = self
+            .sql
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        matches!(
+            verb.as_str(),
+            "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE"
+        )
+    }
+
+    pub fn is_query(&self) -> bool {
+        self.origin == Origin::Orm && !self.is_transaction_control()
+    }
+
+    /// The parameter lists to run the statement with: one, or one per row for `many`.
+    pub fn parameter_sets(&self) -> Result<Vec<Vec<Value>>, String> {
+        let parse = |v: &serde_json::Value| {
+            serde_json::from_value::<Vec<Value>>(v.clone())
+                .map_err(|e| format!("unreadable parameters {v}: {e}"))
+        };
+        if self.many {
+            let sets = self
+                .params
+                .as_array()
+                .ok_or_else(|| format!("`many` parameters must be a list, found {}", self.params))?;
+            sets.iter().map(parse).collect()
+        } else {
+            Ok(vec![parse(&self.params)?])
+        }
+    }
+
+    /// The rows the ORM received, as a table, for statements that return rows.
+    pub fn table(&self) -> Option<Table> {
+        let rows = self.rows.clone()?;
+        Some(Table {
+            columns: self.columns.clone().unwrap_or_default(),
+            total_rows: self.total_rows.unwrap_or(rows.len()),
+            rows,
+        })
+    }
+}
+
+impl SectionCapture {
+    pub fn count_queries(&self) -> usize {
+        self.statements.iter().filter(|s| s.is_query()).count()
+    }
+}
+
+pub fn capture_path(captures_dir: &Path, id: &str) -> PathBuf {
+    captures_dir.join(format!("{id}.json"))
+}
+
+/// `None` when there is no capture yet; `Err` when the file cannot be read or parsed.
+pub fn read(captures_dir: &Path, id: &str) -> Result<Option<Capture>, String> {
+    let path = capture_path(captures_dir, id);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("{} is not a valid capture ({e})", path.display()))
+}
+
+/// Pretty JSON with a final newline: stable bytes, readable diffs.
+pub fn write(captures_dir: &Path, capture: &Capture) -> Result<(), String> {
+    std::fs::create_dir_all(captures_dir)
+        .map_err(|e| format!("cannot create {}: {e}", captures_dir.display()))?;
+    let path = capture_path(captures_dir, &capture.id);
+    let mut text = serde_json::to_string_pretty(capture).map_err(|e| e.to_string())?;
+    text.push('\n');
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(sql: &str, origin: Origin) -> Statement {
+        Statement {
+            sql: sql.into(),
+            params: serde_json::json!([]),
+            many: false,
+            origin,
+            columns: None,
+            rows: None,
+            total_rows: None,
+        }
+    }
+
+    #[test]
+    fn transaction_control_is_not_a_query() {
+        assert!(!statement("BEGIN ", Origin::Driver).is_query());
+        assert!(!statement("SAVEPOINT \"s1\"", Origin::Orm).is_query());
+        assert!(!statement("RELEASE SAVEPOINT \"s1\"", Origin::Orm).is_query());
+        assert!(statement("SELECT 1", Origin::Orm).is_query());
+        assert!(statement("  insert into t values (1)", Origin::Orm).is_query());
+    }
+
+    #[test]
+    fn many_parameters_are_one_set_per_row() {
+        let mut s = statement("INSERT INTO t VALUES (?)", Origin::Orm);
+        s.many = true;
+        s.params = serde_json::json!([[1], [2]]);
+        assert_eq!(
+            s.parameter_sets().unwrap(),
+            vec![vec![Value::Integer(1)], vec![Value::Integer(2)]]
+        );
+        s.params = serde_json::json!(3);
+        assert!(s.parameter_sets().is_err());
+    }
+
+    #[test]
+    fn write_then_read_gives_the_same_capture() {
+        let dir = tempfile::tempdir().unwrap();
+        let capture = Capture {
+            id: "x".into(),
+            input_hash: "h".into(),
+            versions: BTreeMap::from([("django".into(), "5.2".into())]),
+            sections: vec![],
+        };
+        write(dir.path(), &capture).unwrap();
+        assert_eq!(read(dir.path(), "x").unwrap(), Some(capture));
+        assert_eq!(read(dir.path(), "missing").unwrap(), None);
+        std::fs::write(dir.path().join("bad.json"), "{").unwrap();
+        assert!(read(dir.path(), "bad").unwrap_err().contains("not a valid capture"));
+    }
+}

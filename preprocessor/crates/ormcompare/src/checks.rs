@@ -1,0 +1,145 @@
+//! Assertions: what a snippet promises about its capture. A broken promise
+//! stops the build, so prose that cites a number cannot drift from the ORMs.
+
+use crate::capture::{Capture, SectionCapture};
+use crate::syntax::{Compare, Section};
+
+/// A promise that held, phrased for the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passed(pub String);
+
+/// A promise that did not hold: the line to point at and what to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub line: usize,
+    pub message: String,
+}
+
+pub fn check(compare: &Compare, capture: &Capture) -> Result<Vec<Passed>, Vec<Failed>> {
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for (section, captured) in compare.sections.iter().zip(&capture.sections) {
+        match check_section(section, captured) {
+            Ok(mut p) => passed.append(&mut p),
+            Err(f) => failed.push(f),
+        }
+    }
+    if compare.same_rows {
+        match check_same_rows(compare, capture) {
+            Ok(p) => passed.push(p),
+            Err(f) => failed.push(f),
+        }
+    }
+    if failed.is_empty() {
+        Ok(passed)
+    } else {
+        Err(failed)
+    }
+}
+
+fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Passed>, Failed> {
+    let name = section.kind.title();
+    let key = section.kind.key();
+    let fail = |message: String| Failed {
+        line: section.line,
+        message,
+    };
+    let mut passed = Vec::new();
+    match (&captured.error, &section.expect.raises) {
+        (None, None) => {}
+        (Some(error), None) => {
+            return Err(Failed {
+                line: error.line.map_or(section.line, |l| section.line + l),
+                message: format!(
+                    "the `{key}` section raised {}: {}; fix the code, or add `raises={}` to its \
+                     `---` line if the error is the point",
+                    error.kind, error.message, error.kind
+                ),
+            })
+        }
+        (None, Some(expected)) => {
+            return Err(fail(format!(
+                "the `{key}` section should raise {expected} but finished without error; \
+                 fix the code or drop `raises={expected}`"
+            )))
+        }
+        (Some(error), Some(expected)) if &error.kind != expected => {
+            return Err(fail(format!(
+                "the `{key}` section should raise {expected} but raised {}: {}",
+                error.kind, error.message
+            )))
+        }
+        (Some(error), Some(_)) => passed.push(Passed(format!("{name} raises {}", error.kind))),
+    }
+    if let Some(expected) = section.expect.queries {
+        let actual = captured.query_count;
+        if actual != expected {
+            return Err(fail(format!(
+                "the `{key}` section sent {actual} {} but the block says `queries={expected}`; \
+                 update the number (and the prose that cites it) or the code",
+                plural(actual, "query", "queries")
+            )));
+        }
+        passed.push(Passed(format!(
+            "{name}: {actual} {}",
+            plural(actual, "query", "queries")
+        )));
+    }
+    if let Some(expected) = section.expect.rows {
+        let actual = captured.result.as_ref().map(|t| t.total_rows);
+        if actual != Some(expected) {
+            let found = actual.map_or("no result".to_string(), |n| {
+                format!("{n} {}", plural(n, "row", "rows"))
+            });
+            return Err(fail(format!(
+                "the `{key}` section's result has {found} but the block says `rows={expected}`"
+            )));
+        }
+        passed.push(Passed(format!(
+            "{name}: {expected} {}",
+            plural(expected, "row", "rows")
+        )));
+    }
+    Ok(passed)
+}
+
+fn check_same_rows(compare: &Compare, capture: &Capture) -> Result<Passed, Failed> {
+    let first = &capture.sections[0];
+    let first_kind = compare.sections[0].kind;
+    let Some(expected) = &first.result else {
+        return Err(Failed {
+            line: compare.line,
+            message: format!(
+                "`same-rows` needs every section to end with a result, and `{}` has none",
+                first_kind.key()
+            ),
+        });
+    };
+    for (section, captured) in compare.sections.iter().zip(&capture.sections).skip(1) {
+        let matches = captured
+            .result
+            .as_ref()
+            .is_some_and(|table| table.same_rows(expected));
+        if !matches {
+            return Err(Failed {
+                line: section.line,
+                message: format!(
+                    "`same-rows`: the `{}` section's result differs from the `{}` section's; \
+                     compare the two result tables, or drop `same-rows` if they are meant to \
+                     differ",
+                    section.kind.key(),
+                    first_kind.key()
+                ),
+            });
+        }
+    }
+    Ok(Passed("same rows on every side".into()))
+}
+
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}

@@ -1,0 +1,16 @@
+//! The book's preprocessor: finds comparison snippets in chapters, keeps their
+//! captures fresh, replays the captured SQL on SQLite, checks the snippets'
+//! assertions and renders the panels. See DESIGN.md at the repository root.
+
+pub mod capture;
+pub mod checks;
+pub mod config;
+pub mod diagnostic;
+pub mod inputs;
+pub mod mdbook;
+pub mod project;
+pub mod render;
+pub mod replay;
+pub mod runner;
+pub mod scan;
+pub mod syntax;

@@ -1,0 +1,92 @@
+//! `mdbook-ormcompare`: the book's mdBook preprocessor, and the `capture`
+//! command that refreshes the committed captures from the real ORMs.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use mdbook_ormcompare::mdbook::{chapters_on_disk, load_config, settings, OrmCompare};
+use mdbook_ormcompare::project::{CaptureMode, Project};
+use mdbook_preprocessor::Preprocessor;
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(version, about = "Runs the book's ORM comparison snippets and renders their evidence")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// mdBook asks whether a renderer is supported (exit 0: yes, 1: no).
+    Supports { renderer: String },
+    /// Refresh stale or missing captures by running the snippets under the real ORMs.
+    Capture {
+        /// The book's root folder (where book.toml is).
+        #[arg(long, default_value = ".")]
+        book: PathBuf,
+        /// Re-capture every snippet, fresh or not.
+        #[arg(long)]
+        all: bool,
+        /// Change nothing; fail if any capture is stale, missing or orphaned.
+        #[arg(long, conflicts_with = "all")]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => preprocess(),
+        Some(Command::Supports { renderer }) => {
+            return match OrmCompare.supports_renderer(&renderer) {
+                Ok(true) => ExitCode::SUCCESS,
+                _ => ExitCode::FAILURE,
+            }
+        }
+        Some(Command::Capture { book, all, check }) => capture(book, all, check),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn preprocess() -> anyhow::Result<()> {
+    let (ctx, book) = mdbook_preprocessor::parse_input(io::stdin())?;
+    let book = OrmCompare.run(&ctx, book)?;
+    serde_json::to_writer(io::stdout(), &book).context("cannot write the book back to mdBook")?;
+    Ok(())
+}
+
+fn capture(root: PathBuf, all: bool, check: bool) -> anyhow::Result<()> {
+    let config = load_config(&root)?;
+    let project = Project::open(&root, settings(&config)?)?;
+    let chapters = chapters_on_disk(&root, &config)?;
+    let mode = match (all, check) {
+        (true, _) => CaptureMode::All,
+        (_, true) => CaptureMode::Never,
+        _ => CaptureMode::WhenPossible,
+    };
+    let captures = project.ensure_captures(&chapters, mode)?;
+    let orphans = project.orphan_captures(&chapters)?;
+    if check {
+        if !orphans.is_empty() {
+            bail!(
+                "capture files no snippet uses: {}; run `scripts/capture` to remove them",
+                orphans.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+        }
+    } else {
+        for orphan in &orphans {
+            std::fs::remove_file(orphan).with_context(|| format!("cannot remove {}", orphan.display()))?;
+            eprintln!("removed {} (no snippet uses it)", orphan.display());
+        }
+    }
+    eprintln!("{} captures fresh", captures.len());
+    Ok(())
+}

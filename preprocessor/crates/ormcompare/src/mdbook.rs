@@ -1,0 +1,115 @@
+//! The mdBook side: the `Preprocessor` implementation and the chapter plumbing
+//! shared by the preprocessor and the `capture` command.
+
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::project::{CaptureMode, ChapterText, Project};
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::config::Config;
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use std::path::{Path, PathBuf};
+
+/// The name mdBook knows this preprocessor by: `[preprocessor.ormcompare]`.
+pub const NAME: &str = "ormcompare";
+
+pub struct OrmCompare;
+
+impl Preprocessor for OrmCompare {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> mdbook_preprocessor::errors::Result<Book> {
+        let settings = settings(&ctx.config)?;
+        let project = Project::open(&ctx.root, settings)?;
+        let src = ctx.config.book.src.clone();
+        let mut chapters = Vec::new();
+        book.for_each_chapter_mut(|chapter| {
+            if let Some(source) = &chapter.source_path {
+                chapters.push(ChapterText {
+                    path: src.join(source),
+                    content: std::mem::take(&mut chapter.content),
+                });
+            }
+        });
+        let result = project.render(&mut chapters, CaptureMode::WhenPossible, &ctx.mdbook_version);
+        // Put the chapters back (rendered, or as they were if rendering failed).
+        let mut texts = chapters.into_iter();
+        book.for_each_chapter_mut(|chapter| {
+            if chapter.source_path.is_some() {
+                if let Some(text) = texts.next() {
+                    chapter.content = text.content;
+                }
+            }
+        });
+        result?;
+        Ok(book)
+    }
+
+    fn supports_renderer(&self, renderer: &str) -> mdbook_preprocessor::errors::Result<bool> {
+        // The panels are HTML; other renderers get the blocks as written.
+        Ok(renderer == "html")
+    }
+}
+
+/// Reads this preprocessor's table from the book's configuration.
+pub fn settings(config: &Config) -> Result<Settings, Diagnostics> {
+    let key = format!("preprocessor.{NAME}");
+    config
+        .get::<Settings>(&key)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            Diagnostics::from(Diagnostic::new(
+                Path::new("book.toml"),
+                1,
+                format!("[{key}]: {e:#}"),
+            ))
+        })
+}
+
+/// Loads `book.toml` from a book's root.
+pub fn load_config(root: &Path) -> Result<Config, Diagnostics> {
+    Config::from_disk(root.join("book.toml")).map_err(|e| {
+        Diagnostics::from(Diagnostic::new(&root.join("book.toml"), 1, format!("{e:#}")))
+    })
+}
+
+/// Every Markdown file under the book's source folder, in path order: what the
+/// `capture` command works on (chapters not yet in SUMMARY.md included).
+pub fn chapters_on_disk(root: &Path, config: &Config) -> Result<Vec<ChapterText>, Diagnostics> {
+    let src = config.book.src.clone();
+    let mut files = Vec::new();
+    collect_markdown(&root.join(&src), &mut files)
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&src, 1, e)))?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let content = std::fs::read_to_string(&file).map_err(|e| {
+                Diagnostics::from(Diagnostic::new(&file, 1, format!("cannot read: {e}")))
+            })?;
+            let path = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+            Ok(ChapterText { path, content })
+        })
+        .collect()
+}
+
+fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            collect_markdown(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The chapters of a parsed book in reading order (for tools that start from a `Book`).
+pub fn chapter_count(book: &Book) -> usize {
+    book.iter()
+        .filter(|item| matches!(item, BookItem::Chapter(c) if c.source_path.is_some()))
+        .count()
+}

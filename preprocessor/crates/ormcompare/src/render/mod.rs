@@ -1,0 +1,59 @@
+//! HTML for the panels. Everything that comes from a snippet, a capture or the
+//! database goes through `text` / `attr` / `pre`, which escape it.
+//!
+//! The HTML is spliced into Markdown as a raw HTML block, which ends at the first
+//! blank line; `pre` therefore writes newlines as `&#10;` so no output ever holds
+//! a blank line.
+
+mod panel;
+mod schema;
+mod sql;
+mod sql_run;
+mod table;
+mod versions;
+
+pub use panel::{render_compare, SideView};
+pub use schema::{render_ddl, render_diagram};
+pub use sql_run::render_sql_run;
+pub use versions::render_versions;
+
+use std::fmt::Write;
+
+/// Escaped text content.
+pub(crate) fn text(s: &str) -> String {
+    html_escape::encode_text(s).into_owned()
+}
+
+/// Escaped attribute value (for use inside double quotes).
+pub(crate) fn attr(s: &str) -> String {
+    html_escape::encode_double_quoted_attribute(s).into_owned()
+}
+
+/// Escaped preformatted text with newlines as character references.
+pub(crate) fn pre(s: &str) -> String {
+    text(s).replace('\n', "&#10;")
+}
+
+/// A highlighted code block (mdBook's highlight.js picks up `language-*`).
+pub(crate) fn code_block(out: &mut String, language: &str, code: &str, class: &str) {
+    let _ = write!(
+        out,
+        "<pre class=\"{class}\"><code class=\"language-{language}\">{}</code></pre>",
+        pre(code.trim_end_matches('\n'))
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_keeps_lines_without_blank_ones() {
+        assert_eq!(text("<script>&"), "&lt;script&gt;&amp;");
+        assert_eq!(attr("a\"b"), "a&quot;b");
+        let mut out = String::new();
+        code_block(&mut out, "python", "a = '<b>'\n\nb = 1\n", "x");
+        assert!(!out.contains('\n'));
+        assert!(out.contains("a = '&lt;b&gt;'&#10;&#10;b = 1"));
+    }
+}

@@ -1,0 +1,144 @@
+use super::sql::{render_params, render_sql};
+use super::table::{render_table, row_count};
+use super::{attr, code_block, pre, text};
+use crate::capture::{Capture, Origin, SectionCapture, Statement};
+use crate::checks::{plural, Passed};
+use crate::replay::Replayed;
+use crate::syntax::{Compare, Section};
+use std::fmt::Write;
+
+/// One side of a comparison: the block's section, its capture, and what the
+/// build got when it replayed the capture.
+pub struct SideView<'a> {
+    pub section: &'a Section,
+    pub capture: &'a SectionCapture,
+    pub replayed: &'a [Replayed],
+}
+
+/// The whole comparison panel: the sides next to each other (stacked on narrow
+/// screens, by CSS), then the checks that held.
+pub fn render_compare(
+    compare: &Compare,
+    capture: &Capture,
+    sides: &[SideView<'_>],
+    passed: &[Passed],
+    shown_rows: usize,
+) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<div class=\"ormc\" id=\"{}\" data-sides=\"{}\"><div class=\"ormc-sides\">",
+        attr(&format!("cmp-{}", compare.id)),
+        sides.len()
+    );
+    for side in sides {
+        render_side(&mut out, capture, side, shown_rows);
+    }
+    out.push_str("</div>");
+    if !passed.is_empty() {
+        out.push_str("<ul class=\"ormc-checks\" title=\"Checked when the book was built\">");
+        for Passed(check) in passed {
+            let _ = write!(out, "<li>{}</li>", text(check));
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_rows: usize) {
+    let kind = side.section.kind;
+    let version = capture
+        .versions
+        .get(kind.library())
+        .map(String::as_str)
+        .unwrap_or("");
+    let queries = side.capture.query_count;
+    let _ = write!(
+        out,
+        "<section class=\"ormc-side\" data-kind=\"{}\"><header class=\"ormc-head\">\
+         <span class=\"ormc-lib\">{} <span class=\"ormc-version\">{}</span></span>\
+         <span class=\"ormc-badge\" title=\"Statements the ORM sent, not counting BEGIN, COMMIT and savepoints\">{queries} {}</span></header>",
+        attr(kind.key()),
+        text(kind.title()),
+        text(version),
+        plural(queries, "query", "queries"),
+    );
+    code_block(out, "python", &side.section.code, "ormc-code");
+
+    if !side.capture.statements.is_empty() {
+        out.push_str("<ol class=\"ormc-stmts\">");
+        for (statement, replayed) in side.capture.statements.iter().zip(side.replayed) {
+            render_statement(out, statement, replayed, shown_rows);
+        }
+        out.push_str("</ol>");
+    } else {
+        out.push_str("<p class=\"ormc-none\">No SQL was sent.</p>");
+    }
+
+    if !side.capture.stdout.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"ormc-printed\"><div class=\"ormc-label\">Printed</div><pre>{}</pre></div>",
+            pre(side.capture.stdout.trim_end_matches('\n'))
+        );
+    }
+    if let Some(error) = &side.capture.error {
+        let _ = write!(
+            out,
+            "<div class=\"ormc-raised\"><div class=\"ormc-label\">Raised</div><pre>{}: {}</pre></div>",
+            text(&error.kind),
+            pre(&error.message)
+        );
+    }
+    if let Some(result) = &side.capture.result {
+        let _ = write!(
+            out,
+            "<div class=\"ormc-result\"><div class=\"ormc-label\">Result · {}</div>",
+            row_count(result.total_rows)
+        );
+        render_table(out, result, shown_rows);
+        out.push_str("</div>");
+    }
+    out.push_str("</section>");
+}
+
+fn render_statement(out: &mut String, statement: &Statement, replayed: &Replayed, shown: usize) {
+    if statement.origin == Origin::Driver {
+        let _ = write!(
+            out,
+            "<li class=\"ormc-stmt\" data-origin=\"driver\"><code class=\"language-sql\">{}</code> \
+             <span class=\"ormc-note\">issued by Python's sqlite3 module</span></li>",
+            text(statement.sql.trim())
+        );
+        return;
+    }
+    let kind = if statement.is_transaction_control() {
+        "tx"
+    } else {
+        "query"
+    };
+    let _ = write!(out, "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\">");
+    render_sql(out, &statement.sql);
+    render_params(out, &statement.params, statement.many);
+    match replayed {
+        Replayed::Rows(table) => {
+            let _ = write!(
+                out,
+                "<details class=\"ormc-rows\"><summary>Returned {}</summary>",
+                row_count(table.total_rows)
+            );
+            render_table(out, table, shown);
+            out.push_str("</details>");
+        }
+        Replayed::Changed(n) if kind == "query" => {
+            let _ = write!(
+                out,
+                "<div class=\"ormc-changed\">{} changed</div>",
+                row_count(*n)
+            );
+        }
+        Replayed::Changed(_) => {}
+    }
+    out.push_str("</li>");
+}

@@ -1,0 +1,38 @@
+use super::text;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The versions the captures were made with, and the build's own SQLite.
+pub fn render_versions(captured: &BTreeMap<String, String>, build: &[(&str, &str)]) -> String {
+    let mut out = String::from(
+        "<table class=\"ormc-versions\"><thead><tr><th>Component</th><th>Version</th><th>Used for</th></tr></thead><tbody>",
+    );
+    let label = |key: &str| match key {
+        "python" => ("Python", "running the ORM snippets"),
+        "django" => ("Django", "the Django ORM sections"),
+        "sqlalchemy" => ("SQLAlchemy", "the SQLAlchemy sections"),
+        "sqlite" => ("SQLite (Python's sqlite3)", "the database the ORMs talked to"),
+        _ => ("", "capturing"),
+    };
+    for (key, version) in captured {
+        let (name, purpose) = label(key);
+        let name = if name.is_empty() { key.as_str() } else { name };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            text(name),
+            text(version),
+            text(purpose)
+        );
+    }
+    for (name, version) in build {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>replaying the SQL when the book is built</td></tr>",
+            text(name),
+            text(version)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}

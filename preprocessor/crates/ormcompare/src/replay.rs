@@ -1,0 +1,76 @@
+//! Replays captured statements on the build's own SQLite and checks that the
+//! rows agree with what the ORM received at capture time.
+
+use crate::capture::{SectionCapture, Statement};
+use demo_engine::{DemoDb, Limits, Outcome, Table};
+
+/// What one captured statement gave when the build ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replayed {
+    Rows(Table),
+    Changed(usize),
+}
+
+/// Runs a section's statements in order on a fresh copy of the demo database.
+/// The error names the statement (1-based) and what went wrong.
+pub fn replay_section(
+    db: &DemoDb,
+    limits: Limits,
+    section: &SectionCapture,
+) -> Result<Vec<Replayed>, String> {
+    let mut session = db.fresh(limits).map_err(|e| e.to_string())?;
+    let mut replayed = Vec::with_capacity(section.statements.len());
+    for (index, statement) in section.statements.iter().enumerate() {
+        let number = index + 1;
+        let fail = |what: String| format!("statement {number} (`{}`) {what}", short(&statement.sql));
+        let mut changed = 0;
+        let mut rows = None;
+        for params in statement.parameter_sets().map_err(&fail)? {
+            match session.run(&statement.sql, &params) {
+                Ok(Outcome::Changed(n)) => changed += n,
+                Ok(Outcome::Rows(table)) => rows = Some(table),
+                Err(e) => return Err(fail(format!("failed in the build's SQLite: {e}"))),
+            }
+        }
+        let outcome = match rows {
+            Some(table) => {
+                check_rows(statement, &table).map_err(&fail)?;
+                Replayed::Rows(table)
+            }
+            None => Replayed::Changed(changed),
+        };
+        replayed.push(outcome);
+    }
+    Ok(replayed)
+}
+
+fn check_rows(statement: &Statement, built: &Table) -> Result<(), String> {
+    let Some(captured) = statement.table() else {
+        return Ok(());
+    };
+    if captured.columns != built.columns {
+        return Err(format!(
+            "returned columns {:?} at build time but {:?} at capture time",
+            built.columns, captured.columns
+        ));
+    }
+    if !captured.same_rows(built) {
+        return Err(format!(
+            "returned different rows at build time ({} rows) than the ORM got at capture time \
+             ({} rows); the SQLite versions may disagree, or the capture was edited by hand: \
+             re-capture it",
+            built.total_rows, captured.total_rows
+        ));
+    }
+    Ok(())
+}
+
+/// The start of a statement, for messages.
+pub fn short(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 60 {
+        format!("{}…", flat.chars().take(60).collect::<String>())
+    } else {
+        flat
+    }
+}

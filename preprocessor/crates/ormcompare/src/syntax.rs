@@ -1,0 +1,420 @@
+//! The snippet syntax: which fenced blocks are ours, and what they hold.
+//!
+//! ````text
+//! ```compare id=lazy-loop same-rows
+//! --- django queries=4
+//! [order.customer.name for order in Order.objects.all()[:3]]
+//! --- sqlalchemy queries=4
+//! [order.customer.name for order in session.scalars(select(Order).limit(3))]
+//! ```
+//!
+//! ```sql run id=cities rows=5
+//! SELECT DISTINCT city FROM customers WHERE city IS NOT NULL ORDER BY city;
+//! ```
+//! ````
+//!
+//! CONTRIBUTING.md documents it for authors; keep the two in step.
+
+use crate::diagnostic::Diagnostic;
+use crate::scan::FencedBlock;
+use std::path::Path;
+
+/// The ORM (or other library) a section runs under. Adding one means adding it
+/// here and a module in the Python runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SectionKind {
+    Django,
+    SqlAlchemy,
+}
+
+impl SectionKind {
+    pub const ALL: [SectionKind; 2] = [SectionKind::Django, SectionKind::SqlAlchemy];
+
+    /// The name used in blocks, captures and the runner.
+    pub fn key(self) -> &'static str {
+        match self {
+            SectionKind::Django => "django",
+            SectionKind::SqlAlchemy => "sqlalchemy",
+        }
+    }
+
+    /// The name shown to readers.
+    pub fn title(self) -> &'static str {
+        match self {
+            SectionKind::Django => "Django ORM",
+            SectionKind::SqlAlchemy => "SQLAlchemy",
+        }
+    }
+
+    /// The library whose version the panel shows.
+    pub fn library(self) -> &'static str {
+        match self {
+            SectionKind::Django => "django",
+            SectionKind::SqlAlchemy => "sqlalchemy",
+        }
+    }
+
+    fn parse(name: &str) -> Option<SectionKind> {
+        SectionKind::ALL.into_iter().find(|k| k.key() == name)
+    }
+
+    fn known() -> String {
+        SectionKind::ALL.map(SectionKind::key).join(", ")
+    }
+}
+
+/// What a section promises; the build fails when the capture says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expect {
+    /// Exact number of queries (statements other than transaction control).
+    pub queries: Option<usize>,
+    /// Exact number of rows in the section's result.
+    pub rows: Option<usize>,
+    /// The section must raise this exception (its class name).
+    pub raises: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub kind: SectionKind,
+    pub code: String,
+    /// Line of the `--- kind` header; code line `i` (0-based) is at `line + 1 + i`.
+    pub line: usize,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compare {
+    pub id: String,
+    pub line: usize,
+    pub same_rows: bool,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlRun {
+    pub id: Option<String>,
+    pub line: usize,
+    pub sql: String,
+    /// Exact number of rows the last statement returns.
+    pub rows: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaView {
+    Diagram,
+    Ddl,
+}
+
+/// A block the preprocessor replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Snippet {
+    Compare(Compare),
+    SqlRun(SqlRun),
+    Schema(SchemaView),
+    Versions,
+}
+
+/// `Ok(None)` for blocks that are not ours (plain code stays as it is).
+pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, Diagnostic> {
+    let mut words = block.info.split_whitespace();
+    let Some(lang) = words.next() else {
+        return Ok(None);
+    };
+    let rest: Vec<&str> = words.collect();
+    let at = |message: String| Diagnostic::new(path, block.line, message);
+    let snippet = match lang {
+        "compare" => Snippet::Compare(parse_compare(path, block, &rest)?),
+        "sql" if rest.first() == Some(&"run") => {
+            Snippet::SqlRun(parse_sql_run(block, &rest[1..]).map_err(at)?)
+        }
+        "demo-schema" => match rest.as_slice() {
+            ["diagram"] => Snippet::Schema(SchemaView::Diagram),
+            ["ddl"] => Snippet::Schema(SchemaView::Ddl),
+            _ => {
+                return Err(at(format!(
+                    "`demo-schema` takes one word, `diagram` or `ddl`; found `{}`",
+                    rest.join(" ")
+                )))
+            }
+        },
+        "pinned-versions" => {
+            if !rest.is_empty() {
+                return Err(at("`pinned-versions` takes no options".into()));
+            }
+            Snippet::Versions
+        }
+        _ => return Ok(None),
+    };
+    if block.nested {
+        return Err(at(format!(
+            "a `{lang}` block must stand at the top level of the chapter, not inside a list or \
+             quote; move it out"
+        )));
+    }
+    if !matches!(snippet, Snippet::Compare(_) | Snippet::SqlRun(_)) && !block.body.trim().is_empty()
+    {
+        return Err(at(format!("a `{lang}` block takes no body; leave it empty")));
+    }
+    Ok(Some(snippet))
+}
+
+/// `key=value` options and bare flags of an info string or section header.
+struct Options<'a> {
+    items: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Options<'a> {
+    fn parse(words: &[&'a str]) -> Options<'a> {
+        let items = words
+            .iter()
+            .map(|w| match w.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (*w, None),
+            })
+            .collect();
+        Options { items }
+    }
+
+    /// Rejects options outside `known`, and repeated ones.
+    fn check(&self, known: &[&str], what: &str) -> Result<(), String> {
+        for (i, (key, _)) in self.items.iter().enumerate() {
+            if !known.contains(key) {
+                return Err(format!(
+                    "unknown option `{key}` on {what}; known options: {}",
+                    known.join(", ")
+                ));
+            }
+            if self.items[..i].iter().any(|(k, _)| k == key) {
+                return Err(format!("option `{key}` is given twice on {what}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&self, key: &str) -> Result<Option<&'a str>, String> {
+        match self.items.iter().find(|(k, _)| *k == key) {
+            None => Ok(None),
+            Some((_, Some(v))) if !v.is_empty() => Ok(Some(v)),
+            Some(_) => Err(format!("option `{key}` needs a value: `{key}=...`")),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.items.iter().find(|(k, _)| *k == key) {
+            None => Ok(false),
+            Some((_, None)) => Ok(true),
+            Some((_, Some(_))) => Err(format!("option `{key}` is a flag and takes no value")),
+        }
+    }
+
+    fn count(&self, key: &str) -> Result<Option<usize>, String> {
+        self.value(key)?
+            .map(|v| {
+                v.parse::<usize>()
+                    .map_err(|_| format!("option `{key}` takes a whole number, not `{v}`"))
+            })
+            .transpose()
+    }
+}
+
+fn parse_id(value: Option<&str>) -> Result<Option<String>, String> {
+    let Some(id) = value else { return Ok(None) };
+    let valid = id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.starts_with(|c: char| c.is_ascii_lowercase());
+    if !valid {
+        return Err(format!(
+            "id `{id}` must be lowercase letters, digits and dashes, starting with a letter \
+             (it names the capture file)"
+        ));
+    }
+    Ok(Some(id.to_string()))
+}
+
+fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Compare, Diagnostic> {
+    let at = |message: String| Diagnostic::new(path, block.line, message);
+    let options = Options::parse(words);
+    options
+        .check(&["id", "same-rows"], "a `compare` block")
+        .map_err(at)?;
+    let id = parse_id(options.value("id").map_err(at)?)
+        .map_err(at)?
+        .ok_or_else(|| at("a `compare` block needs an id: ```compare id=some-name".into()))?;
+    let same_rows = options.flag("same-rows").map_err(at)?;
+
+    let mut sections: Vec<Section> = Vec::new();
+    for (index, text) in block.body.lines().enumerate() {
+        let line = block.body_line(index);
+        if let Some(header) = text.strip_prefix("---") {
+            let section = parse_section_header(header, line)
+                .map_err(|m| Diagnostic::new(path, line, m))?;
+            if sections.iter().any(|s| s.kind == section.kind) {
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    format!(
+                        "section `{}` appears twice in `{id}`; keep one",
+                        section.kind.key()
+                    ),
+                ));
+            }
+            sections.push(section);
+        } else if let Some(section) = sections.last_mut() {
+            section.code.push_str(text);
+            section.code.push('\n');
+        } else if !text.trim().is_empty() {
+            return Err(Diagnostic::new(
+                path,
+                line,
+                "code before the first section; start each section with a line like \
+                 `--- django` or `--- sqlalchemy`",
+            ));
+        }
+    }
+    if sections.is_empty() {
+        return Err(at(format!(
+            "`{id}` has no sections; add at least one `--- django` or `--- sqlalchemy` line \
+             followed by code"
+        )));
+    }
+    for section in &mut sections {
+        let trimmed = section.code.trim_end().to_string();
+        if trimmed.trim().is_empty() {
+            return Err(Diagnostic::new(
+                path,
+                section.line,
+                format!("section `{}` has no code", section.kind.key()),
+            ));
+        }
+        section.code = trimmed + "\n";
+    }
+    if same_rows && sections.len() < 2 {
+        return Err(at(
+            "`same-rows` compares sections, but this block has only one".into(),
+        ));
+    }
+    Ok(Compare {
+        id,
+        line: block.line,
+        same_rows,
+        sections,
+    })
+}
+
+fn parse_section_header(header: &str, line: usize) -> Result<Section, String> {
+    let words: Vec<&str> = header.split_whitespace().collect();
+    let Some((name, rest)) = words.split_first() else {
+        return Err(format!(
+            "a section line needs a name: `--- django`; known sections: {}",
+            SectionKind::known()
+        ));
+    };
+    let kind = SectionKind::parse(name).ok_or_else(|| {
+        format!(
+            "unknown section `{name}`; known sections: {}",
+            SectionKind::known()
+        )
+    })?;
+    let what = format!("section `{name}`");
+    let options = Options::parse(rest);
+    options.check(&["queries", "rows", "raises"], &what)?;
+    Ok(Section {
+        kind,
+        code: String::new(),
+        line,
+        expect: Expect {
+            queries: options.count("queries")?,
+            rows: options.count("rows")?,
+            raises: options.value("raises")?.map(String::from),
+        },
+    })
+}
+
+fn parse_sql_run(block: &FencedBlock, words: &[&str]) -> Result<SqlRun, String> {
+    let options = Options::parse(words);
+    options.check(&["id", "rows"], "a `sql run` block")?;
+    if block.body.trim().is_empty() {
+        return Err("a `sql run` block has no SQL in it".into());
+    }
+    Ok(SqlRun {
+        id: parse_id(options.value("id")?)?,
+        line: block.line,
+        sql: block.body.clone(),
+        rows: options.count("rows")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::fenced_blocks;
+
+    fn parse(md: &str) -> Result<Option<Snippet>, Diagnostic> {
+        let blocks = fenced_blocks(md);
+        parse_block(Path::new("src/ch.md"), &blocks[0])
+    }
+
+    fn error(md: &str) -> String {
+        parse(md).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_a_comparison() {
+        let md = "text\n\n```compare id=lazy same-rows\n--- django queries=4 rows=3\nA\n\nB\n--- sqlalchemy queries=4\nC\n```\n";
+        let Some(Snippet::Compare(c)) = parse(md).unwrap() else {
+            panic!()
+        };
+        assert_eq!(c.id, "lazy");
+        assert_eq!(c.line, 3);
+        assert!(c.same_rows);
+        assert_eq!(c.sections.len(), 2);
+        assert_eq!(c.sections[0].kind, SectionKind::Django);
+        assert_eq!(c.sections[0].code, "A\n\nB\n");
+        assert_eq!(c.sections[0].line, 4);
+        assert_eq!(c.sections[0].expect.queries, Some(4));
+        assert_eq!(c.sections[0].expect.rows, Some(3));
+        assert_eq!(c.sections[1].line, 8);
+    }
+
+    #[test]
+    fn other_code_blocks_are_left_alone() {
+        assert_eq!(parse("```python\nx = 1\n```\n").unwrap(), None);
+        assert_eq!(parse("```sql\nSELECT 1\n```\n").unwrap(), None);
+        assert_eq!(parse("```\nplain\n```\n").unwrap(), None);
+    }
+
+    #[test]
+    fn parses_sql_run() {
+        let Some(Snippet::SqlRun(s)) = parse("```sql run rows=2\nSELECT 1;\n```\n").unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.rows, Some(2));
+        assert_eq!(s.sql, "SELECT 1;\n");
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_fix() {
+        assert_eq!(
+            error("\n```compare id=x\n--- djnago\nA\n```\n"),
+            "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy"
+        );
+        assert_eq!(
+            error("```compare id=x colour=red\n--- django\nA\n```\n"),
+            "src/ch.md:1: unknown option `colour` on a `compare` block; known options: id, same-rows"
+        );
+        assert!(error("```compare\n--- django\nA\n```\n").contains("needs an id"));
+        assert!(error("```compare id=Bad_Id\n--- django\nA\n```\n").contains("lowercase"));
+        assert!(error("```compare id=x\nA\n--- django\nB\n```\n").starts_with("src/ch.md:2: code before"));
+        assert!(error("```compare id=x\n--- django\n```\n").contains("has no code"));
+        assert!(error("```compare id=x\n--- django queries=many\nA\n```\n").contains("whole number"));
+        assert!(error("```compare id=x\n--- django\nA\n--- django\nB\n```\n").contains("twice"));
+        assert!(error("```compare id=x same-rows\n--- django\nA\n```\n").contains("only one"));
+        assert!(error("```compare id=x\n--- django queries\nA\n```\n").contains("needs a value"));
+        assert!(error("```sql run colour=1\nSELECT 1\n```\n").contains("unknown option `colour`"));
+        assert!(error("```sql run\n\n```\n").contains("no SQL"));
+        assert!(error("```demo-schema map\n```\n").contains("`diagram` or `ddl`"));
+        assert!(error("- item\n\n  ```compare id=x\n  --- django\n  A\n  ```\n").contains("top level"));
+    }
+}
