@@ -89,7 +89,11 @@ impl Session {
             };
             let mut statement = statement;
             // With no parameters bound, the expanded text is the statement's own text.
-            let text = statement.expanded_sql().unwrap_or_default().trim().to_string();
+            let text = statement
+                .expanded_sql()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             let outcome = collect(&mut statement, &[], self.limits.max_rows)
                 .map_err(|e| explain(&self.budget, e))?;
             outcomes.push((text, outcome));
@@ -116,10 +120,7 @@ fn collect(
     params: &[Value],
     max_rows: usize,
 ) -> rusqlite::Result<Outcome> {
-    let columns: Vec<String> = statement
-        .column_names()
-        .map(String::from)
-        .collect();
+    let columns: Vec<String> = statement.column_names().map(String::from).collect();
     if columns.is_empty() {
         let changed = statement.execute(rusqlite::params_from_iter(params))?;
         return Ok(Outcome::Changed(changed));
@@ -175,7 +176,10 @@ mod tests {
     const FIXTURES: &str = "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL);";
 
     fn session(limits: Limits) -> Session {
-        DemoDb::build(SCHEMA, FIXTURES).unwrap().fresh(limits).unwrap()
+        DemoDb::build(SCHEMA, FIXTURES)
+            .unwrap()
+            .fresh(limits)
+            .unwrap()
     }
 
     #[test]

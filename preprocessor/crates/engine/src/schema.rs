@@ -59,7 +59,9 @@ impl DemoDb {
                 })
                 .map_err(sql_error)?;
             table.columns = conn
-                .prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid")
+                .prepare(
+                    "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
+                )
                 .and_then(|mut s| {
                     s.query_map([&table.name], |r| {
                         let name: String = r.get(0)?;
@@ -99,7 +101,10 @@ mod tests {
         )
         .unwrap();
         let tables = db.tables().unwrap();
-        assert_eq!(tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         let a_id = &tables[1].columns[1];
         assert_eq!(a_id.name, "a_id");
         assert!(a_id.not_null);

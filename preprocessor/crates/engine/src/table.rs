@@ -20,8 +20,10 @@ impl Table {
     pub fn same_rows(&self, other: &Table) -> bool {
         self.total_rows == other.total_rows
             && self.rows.len() == other.rows.len()
-            && self.rows.iter().zip(&other.rows).all(|(a, b)| {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
-            })
+            && self
+                .rows
+                .iter()
+                .zip(&other.rows)
+                .all(|(a, b)| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y)))
     }
 }

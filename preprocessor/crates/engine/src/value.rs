@@ -58,7 +58,8 @@ impl rusqlite::ToSql for Value {
             Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
             Value::Bool(b) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(i64::from(*b))),
             Value::Blob(blob) => ToSqlOutput::Owned(rusqlite::types::Value::Blob(
-                decode_hex(&blob.hex).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+                decode_hex(&blob.hex)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
             )),
         })
     }

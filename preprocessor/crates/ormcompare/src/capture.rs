@@ -87,10 +87,9 @@ impl Statement {
                 .map_err(|e| format!("unreadable parameters {v}: {e}"))
         };
         if self.many {
-            let sets = self
-                .params
-                .as_array()
-                .ok_or_else(|| format!("`many` parameters must be a list, found {}", self.params))?;
+            let sets = self.params.as_array().ok_or_else(|| {
+                format!("`many` parameters must be a list, found {}", self.params)
+            })?;
             sets.iter().map(parse).collect()
         } else {
             Ok(vec![parse(&self.params)?])
@@ -192,6 +191,8 @@ mod tests {
         assert_eq!(read(dir.path(), "x").unwrap(), Some(capture));
         assert_eq!(read(dir.path(), "missing").unwrap(), None);
         std::fs::write(dir.path().join("bad.json"), "{").unwrap();
-        assert!(read(dir.path(), "bad").unwrap_err().contains("not a valid capture"));
+        assert!(read(dir.path(), "bad")
+            .unwrap_err()
+            .contains("not a valid capture"));
     }
 }

@@ -33,8 +33,8 @@ impl SharedInputs {
         hasher.update(CAPTURE_FORMAT.as_bytes());
         hasher.update(max_rows.to_le_bytes());
         for file in files {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let name = file.strip_prefix(snippets_dir).unwrap_or(&file);
             feed(&mut hasher, name.to_string_lossy().as_bytes());
             feed(&mut hasher, &bytes);
@@ -119,7 +119,10 @@ mod tests {
         let before = SharedInputs::hash(dir.path(), 100).unwrap();
         assert_eq!(before, SharedInputs::hash(dir.path(), 100).unwrap());
         assert_ne!(before, SharedInputs::hash(dir.path(), 50).unwrap());
-        assert_ne!(before.snippet_hash(&compare("a")), before.snippet_hash(&compare("b")));
+        assert_ne!(
+            before.snippet_hash(&compare("a")),
+            before.snippet_hash(&compare("b"))
+        );
 
         std::fs::write(dir.path().join("models/demo/models.py"), "class B: pass").unwrap();
         assert_ne!(before, SharedInputs::hash(dir.path(), 100).unwrap());
@@ -134,6 +137,8 @@ mod tests {
     fn a_missing_input_is_an_error() {
         let dir = tree();
         std::fs::remove_file(dir.path().join("schema.sql")).unwrap();
-        assert!(SharedInputs::hash(dir.path(), 100).unwrap_err().contains("schema.sql"));
+        assert!(SharedInputs::hash(dir.path(), 100)
+            .unwrap_err()
+            .contains("schema.sql"));
     }
 }

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(version, about = "Runs the book's ORM comparison snippets and renders their evidence")]
+#[command(
+    version,
+    about = "Runs the book's ORM comparison snippets and renders their evidence"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -78,12 +81,17 @@ fn capture(root: PathBuf, all: bool, check: bool) -> anyhow::Result<()> {
         if !orphans.is_empty() {
             bail!(
                 "capture files no snippet uses: {}; run `scripts/capture` to remove them",
-                orphans.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                orphans
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     } else {
         for orphan in &orphans {
-            std::fs::remove_file(orphan).with_context(|| format!("cannot remove {}", orphan.display()))?;
+            std::fs::remove_file(orphan)
+                .with_context(|| format!("cannot remove {}", orphan.display()))?;
             eprintln!("removed {} (no snippet uses it)", orphan.display());
         }
     }

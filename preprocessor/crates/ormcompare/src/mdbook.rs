@@ -19,7 +19,11 @@ impl Preprocessor for OrmCompare {
         NAME
     }
 
-    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> mdbook_preprocessor::errors::Result<Book> {
+    fn run(
+        &self,
+        ctx: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
         let settings = settings(&ctx.config)?;
         let project = Project::open(&ctx.root, settings)?;
         let src = ctx.config.book.src.clone();
@@ -32,7 +36,11 @@ impl Preprocessor for OrmCompare {
                 });
             }
         });
-        let result = project.render(&mut chapters, CaptureMode::WhenPossible, &ctx.mdbook_version);
+        let result = project.render(
+            &mut chapters,
+            CaptureMode::WhenPossible,
+            &ctx.mdbook_version,
+        );
         // Put the chapters back (rendered, or as they were if rendering failed).
         let mut texts = chapters.into_iter();
         book.for_each_chapter_mut(|chapter| {
@@ -70,7 +78,11 @@ pub fn settings(config: &Config) -> Result<Settings, Diagnostics> {
 /// Loads `book.toml` from a book's root.
 pub fn load_config(root: &Path) -> Result<Config, Diagnostics> {
     Config::from_disk(root.join("book.toml")).map_err(|e| {
-        Diagnostics::from(Diagnostic::new(&root.join("book.toml"), 1, format!("{e:#}")))
+        Diagnostics::from(Diagnostic::new(
+            &root.join("book.toml"),
+            1,
+            format!("{e:#}"),
+        ))
     })
 }
 
@@ -95,7 +107,8 @@ pub fn chapters_on_disk(root: &Path, config: &Config) -> Result<Vec<ChapterText>
 }
 
 fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_dir() {

@@ -53,15 +53,17 @@ impl Project {
         let paths = settings.paths(root);
         let schema_path = paths.snippets.join("schema.sql");
         let fixtures_path = paths.snippets.join("fixtures.sql");
-        let at = |path: &Path, message: String| Diagnostics::from(Diagnostic::new(path, 1, message));
+        let at =
+            |path: &Path, message: String| Diagnostics::from(Diagnostic::new(path, 1, message));
         let read = |path: &Path| {
-            std::fs::read_to_string(path).map_err(|e| at(path, format!("cannot read the file: {e}")))
+            std::fs::read_to_string(path)
+                .map_err(|e| at(path, format!("cannot read the file: {e}")))
         };
         let schema = read(&schema_path)?;
         let fixtures = read(&fixtures_path)?;
-        let db = DemoDb::build(&schema, "")
+        // Load the schema alone first, so an error names the file at fault.
+        DemoDb::build(&schema, "")
             .map_err(|e| at(&schema_path, format!("the schema does not load: {e}")))?;
-        drop(db);
         let db = DemoDb::build(&schema, &fixtures)
             .map_err(|e| at(&fixtures_path, format!("the fixtures do not load: {e}")))?;
         let shared = SharedInputs::hash(&paths.snippets, settings.max_rows)
@@ -210,7 +212,9 @@ impl Project {
         for item in &found {
             let path = chapters[item.chapter].path.as_path();
             let html = match &item.snippet {
-                Snippet::Compare(compare) => self.render_compare(path, compare, &captures[&compare.id]),
+                Snippet::Compare(compare) => {
+                    self.render_compare(path, compare, &captures[&compare.id])
+                }
                 Snippet::SqlRun(block) => self.render_sql_run(path, block),
                 Snippet::Schema(SchemaView::Diagram) => Ok(render::render_diagram(&tables)),
                 Snippet::Schema(SchemaView::Ddl) => Ok(render::render_ddl(&tables)),
@@ -219,8 +223,12 @@ impl Project {
                         render::render_versions(
                             &v,
                             &[
-                                ("SQLite (bundled in the build)", demo_engine::sqlite_version()),
-                                ("mdBook", mdbook_version),
+                                (
+                                    "SQLite (bundled in the build)",
+                                    demo_engine::sqlite_version(),
+                                    "replaying the captured SQL and the SQL blocks",
+                                ),
+                                ("mdBook", mdbook_version, "building the book"),
                             ],
                         )
                     })
@@ -250,13 +258,14 @@ impl Project {
     ) -> Result<String, Vec<Diagnostic>> {
         let mut replays = Vec::new();
         for (section, captured) in compare.sections.iter().zip(&capture.sections) {
-            let replayed = replay::replay_section(&self.db, self.limits(), captured).map_err(|e| {
-                vec![Diagnostic::new(
-                    path,
-                    section.line,
-                    format!("`{}`, section `{}`: {e}", compare.id, section.kind.key()),
-                )]
-            })?;
+            let replayed =
+                replay::replay_section(&self.db, self.limits(), captured).map_err(|e| {
+                    vec![Diagnostic::new(
+                        path,
+                        section.line,
+                        format!("`{}`, section `{}`: {e}", compare.id, section.kind.key()),
+                    )]
+                })?;
             replays.push(replayed);
         }
         let passed = checks::check(compare, capture).map_err(|failed| {
@@ -287,7 +296,10 @@ impl Project {
 
     fn render_sql_run(&self, path: &Path, block: &SqlRun) -> Result<String, Vec<Diagnostic>> {
         let at = |m: String| vec![Diagnostic::new(path, block.line, m)];
-        let mut session = self.db.fresh(self.limits()).map_err(|e| at(e.to_string()))?;
+        let mut session = self
+            .db
+            .fresh(self.limits())
+            .map_err(|e| at(e.to_string()))?;
         let steps = session.run_script(&block.sql).map_err(|e| {
             at(format!(
                 "the SQL failed: {e}; fix the query (it runs on a fresh copy of the demo database)"

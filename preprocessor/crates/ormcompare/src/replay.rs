@@ -22,7 +22,8 @@ pub fn replay_section(
     let mut replayed = Vec::with_capacity(section.statements.len());
     for (index, statement) in section.statements.iter().enumerate() {
         let number = index + 1;
-        let fail = |what: String| format!("statement {number} (`{}`) {what}", short(&statement.sql));
+        let fail =
+            |what: String| format!("statement {number} (`{}`) {what}", short(&statement.sql));
         let mut changed = 0;
         let mut rows = None;
         for params in statement.parameter_sets().map_err(&fail)? {

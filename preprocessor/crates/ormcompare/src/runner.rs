@@ -63,11 +63,9 @@ pub fn run(paths: &Paths, snippets: &[&Compare], max_rows: usize) -> Result<Resp
             .collect(),
     };
     let body = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
-    let python_path = std::env::join_paths([
-        paths.snippets.join("runner"),
-        paths.snippets.join("models"),
-    ])
-    .map_err(|e| e.to_string())?;
+    let python_path =
+        std::env::join_paths([paths.snippets.join("runner"), paths.snippets.join("models")])
+            .map_err(|e| e.to_string())?;
     let mut child = Command::new(&paths.python)
         .args(["-m", "orm_runner"])
         .current_dir(&paths.root)

@@ -74,7 +74,10 @@ mod tests {
         assert_eq!(blocks[0].info, "compare id=a");
         assert_eq!(blocks[0].line, 5);
         assert_eq!(blocks[0].body, "--- django\nx\n");
-        assert_eq!(&md[blocks[0].range.clone()], "```compare id=a\n--- django\nx\n```");
+        assert_eq!(
+            &md[blocks[0].range.clone()],
+            "```compare id=a\n--- django\nx\n```"
+        );
         assert!(!blocks[0].nested);
         assert!(blocks[1].nested);
         assert_eq!(blocks[1].body_line(0), 13);

@@ -154,7 +154,9 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
     }
     if !matches!(snippet, Snippet::Compare(_) | Snippet::SqlRun(_)) && !block.body.trim().is_empty()
     {
-        return Err(at(format!("a `{lang}` block takes no body; leave it empty")));
+        return Err(at(format!(
+            "a `{lang}` block takes no body; leave it empty"
+        )));
     }
     Ok(Some(snippet))
 }
@@ -248,8 +250,8 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
     for (index, text) in block.body.lines().enumerate() {
         let line = block.body_line(index);
         if let Some(header) = text.strip_prefix("---") {
-            let section = parse_section_header(header, line)
-                .map_err(|m| Diagnostic::new(path, line, m))?;
+            let section =
+                parse_section_header(header, line).map_err(|m| Diagnostic::new(path, line, m))?;
             if sections.iter().any(|s| s.kind == section.kind) {
                 return Err(Diagnostic::new(
                     path,
@@ -406,15 +408,20 @@ mod tests {
         );
         assert!(error("```compare\n--- django\nA\n```\n").contains("needs an id"));
         assert!(error("```compare id=Bad_Id\n--- django\nA\n```\n").contains("lowercase"));
-        assert!(error("```compare id=x\nA\n--- django\nB\n```\n").starts_with("src/ch.md:2: code before"));
+        assert!(error("```compare id=x\nA\n--- django\nB\n```\n")
+            .starts_with("src/ch.md:2: code before"));
         assert!(error("```compare id=x\n--- django\n```\n").contains("has no code"));
-        assert!(error("```compare id=x\n--- django queries=many\nA\n```\n").contains("whole number"));
+        assert!(
+            error("```compare id=x\n--- django queries=many\nA\n```\n").contains("whole number")
+        );
         assert!(error("```compare id=x\n--- django\nA\n--- django\nB\n```\n").contains("twice"));
         assert!(error("```compare id=x same-rows\n--- django\nA\n```\n").contains("only one"));
         assert!(error("```compare id=x\n--- django queries\nA\n```\n").contains("needs a value"));
         assert!(error("```sql run colour=1\nSELECT 1\n```\n").contains("unknown option `colour`"));
         assert!(error("```sql run\n\n```\n").contains("no SQL"));
         assert!(error("```demo-schema map\n```\n").contains("`diagram` or `ddl`"));
-        assert!(error("- item\n\n  ```compare id=x\n  --- django\n  A\n  ```\n").contains("top level"));
+        assert!(
+            error("- item\n\n  ```compare id=x\n  --- django\n  A\n  ```\n").contains("top level")
+        );
     }
 }

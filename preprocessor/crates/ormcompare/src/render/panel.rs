@@ -118,7 +118,10 @@ fn render_statement(out: &mut String, statement: &Statement, replayed: &Replayed
     } else {
         "query"
     };
-    let _ = write!(out, "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\">");
+    let _ = write!(
+        out,
+        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\">"
+    );
     render_sql(out, &statement.sql);
     render_params(out, &statement.params, statement.many);
     match replayed {

@@ -43,12 +43,16 @@ fn layers(tables: &[TableInfo]) -> HashMap<&str, usize> {
         let mut changed = false;
         for table in tables {
             for column in &table.columns {
-                let Some(fk) = &column.references else { continue };
+                let Some(fk) = &column.references else {
+                    continue;
+                };
                 if fk.table == table.name {
                     continue;
                 }
                 let wanted = depth.get(fk.table.as_str()).copied().unwrap_or(0) + 1;
-                let entry = depth.get_mut(table.name.as_str()).expect("every table has a depth");
+                let entry = depth
+                    .get_mut(table.name.as_str())
+                    .expect("every table has a depth");
                 if *entry < wanted {
                     *entry = wanted;
                     changed = true;
@@ -93,8 +97,12 @@ pub fn render_diagram(tables: &[TableInfo]) -> String {
         placed.iter().map(|p| (p.table.name.as_str(), p)).collect();
     for from in &placed {
         for column in &from.table.columns {
-            let Some(fk) = &column.references else { continue };
-            let Some(to) = by_name.get(fk.table.as_str()) else { continue };
+            let Some(fk) = &column.references else {
+                continue;
+            };
+            let Some(to) = by_name.get(fk.table.as_str()) else {
+                continue;
+            };
             edge(&mut out, from, &column.name, to, &fk.column);
         }
     }
@@ -112,7 +120,11 @@ fn edge(out: &mut String, from: &Placed<'_>, column: &str, to: &Placed<'_>, targ
     let path = if std::ptr::eq(from.table, to.table) {
         // A self-reference loops out of the right edge and back.
         let x = from.x + BOX_WIDTH;
-        format!("M{x:.1},{y1:.1} C{:.1},{y1:.1} {:.1},{y2:.1} {x:.1},{y2:.1}", x + 34.0, x + 34.0)
+        format!(
+            "M{x:.1},{y1:.1} C{:.1},{y1:.1} {:.1},{y2:.1} {x:.1},{y2:.1}",
+            x + 34.0,
+            x + 34.0
+        )
     } else {
         let x1 = from.x;
         let x2 = to.x + BOX_WIDTH;
@@ -147,7 +159,11 @@ fn table_box(out: &mut String, spot: &Placed<'_>) {
         } else {
             "ormc-schema-col"
         };
-        let nullable = if column.not_null || column.primary_key { "" } else { "?" };
+        let nullable = if column.not_null || column.primary_key {
+            ""
+        } else {
+            "?"
+        };
         let _ = write!(
             out,
             "<text class=\"{class}\" x=\"{:.1}\" y=\"{row_y:.1}\">{}{nullable}</text>\

@@ -1,4 +1,4 @@
-use super::{attr, code_block, pre, text};
+use super::{code_block, pre, text};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -22,8 +22,7 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
         let _ = write!(
             out,
             "<details class=\"ormc-exact\"><summary>Exact SQL sent</summary>\
-             <pre class=\"ormc-sql-exact\"><code class=\"language-sql\" data-sql=\"{}\">{}</code></pre></details>",
-            attr(sql),
+             <pre class=\"ormc-sql-exact\"><code class=\"language-sql\">{}</code></pre></details>",
             pre(sql)
         );
     }

@@ -1,6 +1,6 @@
+use super::attr;
 use super::sql::render_sql;
 use super::table::{render_table, row_count};
-use super::attr;
 use demo_engine::Outcome;
 use std::fmt::Write;
 
@@ -29,7 +29,11 @@ pub fn render_sql_run(
                 render_table(&mut out, table, shown_rows);
             }
             Outcome::Changed(n) => {
-                let _ = write!(out, "<div class=\"ormc-changed\">{} changed</div>", row_count(*n));
+                let _ = write!(
+                    out,
+                    "<div class=\"ormc-changed\">{} changed</div>",
+                    row_count(*n)
+                );
             }
         }
         out.push_str("</li>");

@@ -33,7 +33,11 @@ fn cell(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("<td class=\"ormc-null\">NULL</td>"),
         Value::Integer(_) | Value::Real(_) => {
-            let _ = write!(out, "<td class=\"ormc-num\">{}</td>", text(&value.to_string()));
+            let _ = write!(
+                out,
+                "<td class=\"ormc-num\">{}</td>",
+                text(&value.to_string())
+            );
         }
         _ => {
             let _ = write!(out, "<td>{}</td>", text(&value.to_string()));

@@ -2,8 +2,12 @@ use super::text;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The versions the captures were made with, and the build's own SQLite.
-pub fn render_versions(captured: &BTreeMap<String, String>, build: &[(&str, &str)]) -> String {
+/// The versions the captures were made with, and the build's own tools
+/// (`build` holds name, version and what it is used for).
+pub fn render_versions(
+    captured: &BTreeMap<String, String>,
+    build: &[(&str, &str, &str)],
+) -> String {
     let mut out = String::from(
         "<table class=\"ormc-versions\"><thead><tr><th>Component</th><th>Version</th><th>Used for</th></tr></thead><tbody>",
     );
@@ -11,7 +15,10 @@ pub fn render_versions(captured: &BTreeMap<String, String>, build: &[(&str, &str
         "python" => ("Python", "running the ORM snippets"),
         "django" => ("Django", "the Django ORM sections"),
         "sqlalchemy" => ("SQLAlchemy", "the SQLAlchemy sections"),
-        "sqlite" => ("SQLite (Python's sqlite3)", "the database the ORMs talked to"),
+        "sqlite" => (
+            "SQLite (Python's sqlite3)",
+            "the database the ORMs talked to",
+        ),
         _ => ("", "capturing"),
     };
     for (key, version) in captured {
@@ -25,12 +32,13 @@ pub fn render_versions(captured: &BTreeMap<String, String>, build: &[(&str, &str
             text(purpose)
         );
     }
-    for (name, version) in build {
+    for (name, version, purpose) in build {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>replaying the SQL when the book is built</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             text(name),
-            text(version)
+            text(version),
+            text(purpose)
         );
     }
     out.push_str("</tbody></table>");

@@ -1,0 +1,161 @@
+"""Every class of bad input stops the build with `path:line: what, and what to do`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bookcopy import BookCopy
+
+FIRST_LOOK = """```compare id=read-first-look same-rows"""
+
+
+@pytest.fixture
+def book(tmp_path) -> BookCopy:
+    return BookCopy(tmp_path, with_python=False)
+
+
+def fails_with(book: BookCopy, pattern: str) -> str:
+    build = book.build()
+    assert not build.ok, "the build should have failed"
+    assert re.search(pattern, build.stderr), build.stderr
+    assert "panicked" not in build.stderr
+    return build.stderr
+
+
+@pytest.mark.parametrize(
+    ("chapter", "pattern"),
+    [
+        pytest.param(
+            "# Bad\n\n```compare\n--- django\nCustomer.objects.count()\n```\n",
+            r"src/bad\.md:3: a `compare` block needs an id",
+            id="malformed-block-no-id",
+        ),
+        pytest.param(
+            "# Bad\n\n```compare id=bad-x\nCustomer.objects.count()\n--- django\nx\n```\n",
+            r"src/bad\.md:4: code before the first section",
+            id="malformed-block-code-first",
+        ),
+        pytest.param(
+            "# Bad\n\n```compare id=bad-x colour=red\n--- django\nx\n```\n",
+            r"src/bad\.md:3: unknown option `colour` on a `compare` block; known options: id, same-rows",
+            id="unknown-option",
+        ),
+        pytest.param(
+            "# Bad\n\n\n```compare id=bad-x\n--- django queries=1\nx\n--- sqlalchmey\ny\n```\n",
+            r"src/bad\.md:7: unknown section `sqlalchmey`; known sections: django, sqlalchemy",
+            id="unknown-section",
+        ),
+        pytest.param(
+            "# Bad\n\n```sql run\nSELECT nope FROM customers;\n```\n",
+            r"src/bad\.md:3: the SQL failed: no such column: nope",
+            id="sql-fails",
+        ),
+        pytest.param(
+            "# Bad\n\n```sql run\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)\n"
+            "SELECT count(*) FROM n;\n```\n",
+            r"src/bad\.md:3: the SQL failed: interrupted after \d+ SQLite steps",
+            id="runaway-query",
+        ),
+        pytest.param(
+            "# Bad\n\n```sql run rows=3\nSELECT * FROM customers;\n```\n",
+            r"src/bad\.md:3: `rows=3` but the last statement .* returned 12 rows",
+            id="sql-row-assertion",
+        ),
+        pytest.param(
+            "# Bad\n\n```compare id=bad-new\n--- django\nCustomer.objects.count()\n```\n",
+            r"src/bad\.md:3: the capture of `bad-new` does not exist yet; run `scripts/capture`",
+            id="missing-capture",
+        ),
+        pytest.param(
+            f"# Bad\n\n{FIRST_LOOK}\n--- django\nx\n--- sqlalchemy\ny\n```\n",
+            r"src/bad\.md:3: duplicate id `read-first-look`: src/how-to-read\.md:\d+ uses it",
+            id="duplicate-id",
+        ),
+        pytest.param(
+            "# Bad\n\n- a list\n\n  ```sql run\n  SELECT 1;\n  ```\n",
+            r"src/bad\.md:5: a `sql` block must stand at the top level",
+            id="nested-block",
+        ),
+    ],
+)
+def test_bad_chapter_stops_the_build(book: BookCopy, chapter: str, pattern: str) -> None:
+    book.write_chapter("bad.md", chapter)
+    fails_with(book, pattern)
+
+
+def test_stale_capture_names_the_snippet_and_the_command(book: BookCopy) -> None:
+    book.edit("src/how-to-read.md", 'filter(city="London")', 'filter(city="Boston")')
+    fails_with(
+        book,
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` is stale: .*; "
+        r"run `scripts/capture`",
+    )
+
+
+def test_stale_inputs_outside_the_chapter_count_too(book: BookCopy) -> None:
+    book.edit("snippets/fixtures.sql", "'Ada Lovelace'", "'Ada King'")
+    fails_with(book, r"the capture of `read-first-look` is stale")
+
+
+def test_failed_query_count_assertion(book: BookCopy) -> None:
+    text = (book.root / "src/how-to-read.md").read_text(encoding="utf-8")
+    line = text.splitlines().index(
+        next(x for x in text.splitlines() if x.startswith("--- django queries=1"))
+    )
+    book.edit("src/how-to-read.md", "--- django queries=1", "--- django queries=2")
+    fails_with(
+        book,
+        rf"src/how-to-read\.md:{line + 1}: `read-first-look`: the `django` section sent 1 query "
+        r"but the block says `queries=2`",
+    )
+
+
+def test_failed_same_rows_assertion_with_recapture(tmp_path) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    book.write_chapter(
+        "bad.md",
+        "# Bad\n\n```compare id=bad-rows same-rows\n"
+        "--- django\nlist(Customer.objects.order_by('id').values_list('id', flat=True)[:2])\n"
+        "--- sqlalchemy\nsession.scalars(select(Customer.id).order_by(Customer.id).limit(3)).all()\n"
+        "```\n",
+    )
+    fails_with(book, r"src/bad\.md:6: `bad-rows`: `same-rows`: the `sqlalchemy` section's result")
+    # The build captured the new snippet with the real ORMs on its way.
+    assert (book.root / "snippets/captures/bad-rows.json").is_file()
+
+
+def test_an_exception_in_a_snippet_points_at_its_line(tmp_path) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    book.write_chapter(
+        "bad.md",
+        "# Bad\n\n```compare id=bad-raise\n--- django\nx = 1\nCustomer.objects.get(id=999)\n```\n",
+    )
+    fails_with(
+        book,
+        r"src/bad\.md:6: `bad-raise`: the `django` section raised DoesNotExist: .*"
+        r"add `raises=DoesNotExist`",
+    )
+
+
+def test_edited_capture_rows_are_caught_by_the_replay(book: BookCopy) -> None:
+    book.edit("snippets/captures/read-first-look.json", '"Ada Lovelace"', '"Ada King"')
+    fails_with(book, r"src/how-to-read\.md:\d+: `read-first-look`, section `\w+`: statement 1 .*re-capture")
+
+
+def test_unknown_setting_in_book_toml(book: BookCopy) -> None:
+    book.edit("book.toml", 'renderers = ["html"]', 'renderers = ["html"]\nmax-row = 3')
+    fails_with(book, r"book\.toml:1: \[preprocessor\.ormcompare\]: .*unknown field `max-row`")
+
+
+def test_huge_results_are_cut_with_a_count(book: BookCopy) -> None:
+    book.write_chapter(
+        "big.md",
+        "# Big\n\n```sql run rows=5000\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+        "SELECT i + 1 FROM n WHERE i < 5000) SELECT i FROM n;\n```\n",
+    )
+    build = book.build()
+    assert build.ok, build.stderr
+    html = book.html("big.html")
+    assert "4988 more rows not shown (5000 in all)" in html
+    assert html.count("<tr>") < 20

@@ -1,0 +1,83 @@
+"""The whole book, built by mdBook with the preprocessor, from committed captures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bookcopy import REPO_ROOT, BookCopy, compare_ids
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> BookCopy:
+    # No Python: the build must stand on the committed captures alone.
+    copy = BookCopy(tmp_path_factory.mktemp("book"), with_python=False)
+    build = copy.build()
+    assert build.ok, build.stderr
+    assert "WARN" not in build.stderr and "ERROR" not in build.stderr, build.stderr
+    return copy
+
+
+def chapters() -> list[Path]:
+    summary = (REPO_ROOT / "src" / "SUMMARY.md").read_text(encoding="utf-8")
+    return [REPO_ROOT / "src" / name for name in re.findall(r"\]\(([^)]+\.md)\)", summary)]
+
+
+def test_every_comparison_renders_as_a_panel_with_both_sides(book: BookCopy) -> None:
+    total = 0
+    for chapter in chapters():
+        ids = compare_ids(chapter.read_text(encoding="utf-8"))
+        html = book.html(chapter.with_suffix(".html").name)
+        for snippet_id in ids:
+            match = re.search(rf'<div class="ormc" id="cmp-{snippet_id}" data-sides="(\d)">', html)
+            assert match, f"{chapter.name}: no panel for {snippet_id}"
+        assert html.count('class="ormc-side"') >= 2 * len(ids)
+        assert "```compare" not in html
+        total += len(ids)
+    assert total >= 10, "the book should hold its comparisons"
+
+
+def test_panels_show_sql_params_rows_and_counts(book: BookCopy) -> None:
+    html = book.html("how-to-read.html")
+    panel = html[html.index('id="cmp-read-first-look"') :]
+    panel = panel[: panel.index('<ul class="ormc-checks"')]
+    assert panel.count('class="ormc-badge"') == 2
+    assert re.search(r"\d+ quer(y|ies)</span>", panel)
+    assert 'class="language-sql"' in panel
+    assert "Exact SQL sent" in panel
+    assert 'class="ormc-params"' in panel
+    assert 'class="ormc-table"' in panel
+    assert 'class="language-python"' in panel
+
+
+def test_text_from_the_database_is_escaped(book: BookCopy) -> None:
+    html = book.html("how-to-read.html")
+    assert "&lt;script&gt;alert(" in html
+    assert "<script>alert(" not in html
+
+
+def test_schema_diagram_and_versions_come_from_the_sources(book: BookCopy) -> None:
+    html = book.html("how-to-read.html")
+    schema = (REPO_ROOT / "snippets" / "schema.sql").read_text(encoding="utf-8")
+    tables = re.findall(r"CREATE TABLE (\w+)", schema)
+    assert tables
+    for table in tables:
+        assert f'class="ormc-schema-title"' in html
+        assert f">{table}</text>" in html
+    assert "5.2." in html and "2.1." in html  # Django and SQLAlchemy versions
+
+
+def test_mdbook_features_keep_working(book: BookCopy) -> None:
+    assert (book.root / "book" / "print.html").is_file()
+    print_html = book.html("print.html")
+    assert 'class="ormc"' in print_html
+    index = next((book.root / "book").glob("searchindex*.js")).read_text(encoding="utf-8")
+    assert "eager" in index.lower()
+
+
+def test_two_builds_give_identical_html(book: BookCopy) -> None:
+    second = book.build(dest="book-again")
+    assert second.ok, second.stderr
+    for page in (book.root / "book").glob("*.html"):
+        assert page.read_bytes() == (book.root / "book-again" / page.name).read_bytes(), page.name
