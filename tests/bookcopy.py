@@ -32,6 +32,7 @@ class Build:
 class BookCopy:
     def __init__(self, root: Path, *, with_python: bool) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         for name in _COPIED:
             source = REPO_ROOT / name
             if source.is_dir():

@@ -4,10 +4,11 @@
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::project::{CaptureMode, ChapterText, Project};
-use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::config::Config;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// The name mdBook knows this preprocessor by: `[preprocessor.ormcompare]`.
 pub const NAME: &str = "ormcompare";
@@ -24,6 +25,7 @@ impl Preprocessor for OrmCompare {
         ctx: &PreprocessorContext,
         mut book: Book,
     ) -> mdbook_preprocessor::errors::Result<Book> {
+        let started = Instant::now();
         let settings = settings(&ctx.config)?;
         let project = Project::open(&ctx.root, settings)?;
         let src = ctx.config.book.src.clone();
@@ -50,7 +52,14 @@ impl Preprocessor for OrmCompare {
                 }
             }
         });
-        result?;
+        let rendered = result?;
+        // For scripts/bench: the preprocessor's own work, without mdBook's.
+        if std::env::var_os("ORMCOMPARE_TIMING").is_some() {
+            eprintln!(
+                "ormcompare-timing: {rendered} blocks in {:.3} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         Ok(book)
     }
 
@@ -118,11 +127,4 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The chapters of a parsed book in reading order (for tools that start from a `Book`).
-pub fn chapter_count(book: &Book) -> usize {
-    book.iter()
-        .filter(|item| matches!(item, BookItem::Chapter(c) if c.source_path.is_some()))
-        .count()
 }

@@ -195,13 +195,14 @@ impl Project {
         Ok(made)
     }
 
-    /// Replaces every snippet block in the chapters with its rendered HTML.
+    /// Replaces every snippet block in the chapters with its rendered HTML and
+    /// returns how many blocks it rendered.
     pub fn render(
         &self,
         chapters: &mut [ChapterText],
         mode: CaptureMode,
         mdbook_version: &str,
-    ) -> Result<(), Diagnostics> {
+    ) -> Result<usize, Diagnostics> {
         let found = find_snippets(chapters)?;
         let captures = self.captures_for(chapters, &found, mode)?;
         let tables = self.db.tables().map_err(|e| {
@@ -242,12 +243,13 @@ impl Project {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
+        let rendered = replacements.len();
         // Splice from the end so earlier ranges stay valid.
         for (chapter, range, html) in replacements.into_iter().rev() {
             let block = format!("\n{html}\n\n");
             chapters[chapter].content.replace_range(range, &block);
         }
-        Ok(())
+        Ok(rendered)
     }
 
     fn render_compare(

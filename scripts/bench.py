@@ -1,0 +1,92 @@
+"""Benchmarks the book's build-time pipeline; prints ratios measured in one run.
+
+1. `mdbook build` of the book with the preprocessor against the same book with
+   the preprocessor's table removed from book.toml (the ratio is the cost of the
+   panels);
+2. the preprocessor's own work per snippet block (reported by the preprocessor
+   when ORMCOMPARE_TIMING is set);
+3. a full capture of every snippet under the real ORMs, in one Python process.
+
+Usage: scripts/bench [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from bookcopy import MDBOOK, PREPROCESSOR, BookCopy  # noqa: E402
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
+    return elapsed, done.stderr
+
+
+def without_preprocessor(book: BookCopy) -> None:
+    toml = (book.root / "book.toml").read_text(encoding="utf-8")
+    toml = re.sub(r"\[preprocessor\.ormcompare\][^\[]*", "", toml)
+    (book.root / "book.toml").write_text(toml, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    rounds = parser.parse_args().rounds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with_pre = BookCopy(Path(tmp) / "with", with_python=False)
+        plain = BookCopy(Path(tmp) / "plain", with_python=False)
+        without_preprocessor(plain)
+        env = dict(os.environ, ORMCOMPARE_TIMING="1")
+        build = [str(MDBOOK), "build"]
+        timed(build, with_pre.root, env)  # warm the file cache
+        timed(build, plain.root)
+
+        # Interleaved, so both variants see the same machine conditions.
+        with_times, plain_times, own_ms, blocks = [], [], [], 0
+        for _ in range(rounds):
+            elapsed, stderr = timed(build, with_pre.root, env)
+            with_times.append(elapsed)
+            match = re.search(r"ormcompare-timing: (\d+) blocks in ([\d.]+) ms", stderr)
+            assert match, stderr
+            blocks, ms = int(match[1]), float(match[2])
+            own_ms.append(ms)
+            plain_times.append(timed(build, plain.root)[0])
+
+        capture = BookCopy(Path(tmp) / "capture", with_python=True)
+        capture_s, stderr = timed(
+            [str(PREPROCESSOR), "capture", "--all", "--book", str(capture.root)], capture.root
+        )
+        captured = re.search(r"(\d+) captures fresh", stderr)
+
+    with_med, plain_med = statistics.median(with_times), statistics.median(plain_times)
+    own_med = statistics.median(own_ms)
+    print(f"rounds: {rounds} (medians)")
+    print(f"mdbook build with the preprocessor:    {with_med * 1000:8.1f} ms")
+    print(f"mdbook build without the preprocessor: {plain_med * 1000:8.1f} ms")
+    print(f"ratio with / without:                  {with_med / plain_med:8.2f}x  (target <= 1.5x)")
+    print(
+        f"preprocessor's own work:               {own_med:8.1f} ms for {blocks} blocks"
+        f" = {own_med / blocks:.3f} ms per block (target < 1 ms)"
+    )
+    print(
+        f"full capture ({captured[1] if captured else '?'} comparisons, one Python process):"
+        f" {capture_s:6.2f} s  (target < 5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
