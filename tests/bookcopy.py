@@ -36,9 +36,7 @@ class BookCopy:
         for name in _COPIED:
             source = REPO_ROOT / name
             if source.is_dir():
-                shutil.copytree(
-                    source, root / name, ignore=shutil.ignore_patterns("__pycache__")
-                )
+                shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, root / name)
         toml = (root / "book.toml").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from bookcopy import BookCopy
 
 FIRST_LOOK = """```compare id=read-first-look same-rows"""
@@ -38,7 +39,8 @@ def fails_with(book: BookCopy, pattern: str) -> str:
         ),
         pytest.param(
             "# Bad\n\n```compare id=bad-x colour=red\n--- django\nx\n```\n",
-            r"src/bad\.md:3: unknown option `colour` on a `compare` block; known options: id, same-rows",
+            r"src/bad\.md:3: unknown option `colour` on a `compare` block; "
+            r"known options: id, same-rows",
             id="unknown-option",
         ),
         pytest.param(
@@ -117,7 +119,8 @@ def test_failed_same_rows_assertion_with_recapture(tmp_path) -> None:
         "bad.md",
         "# Bad\n\n```compare id=bad-rows same-rows\n"
         "--- django\nlist(Customer.objects.order_by('id').values_list('id', flat=True)[:2])\n"
-        "--- sqlalchemy\nsession.scalars(select(Customer.id).order_by(Customer.id).limit(3)).all()\n"
+        "--- sqlalchemy\n"
+        "session.scalars(select(Customer.id).order_by(Customer.id).limit(3)).all()\n"
         "```\n",
     )
     fails_with(book, r"src/bad\.md:6: `bad-rows`: `same-rows`: the `sqlalchemy` section's result")
@@ -140,7 +143,10 @@ def test_an_exception_in_a_snippet_points_at_its_line(tmp_path) -> None:
 
 def test_edited_capture_rows_are_caught_by_the_replay(book: BookCopy) -> None:
     book.edit("snippets/captures/read-first-look.json", '"Ada Lovelace"', '"Ada King"')
-    fails_with(book, r"src/how-to-read\.md:\d+: `read-first-look`, section `\w+`: statement 1 .*re-capture")
+    fails_with(
+        book,
+        r"src/how-to-read\.md:\d+: `read-first-look`, section `\w+`: statement 1 .*re-capture",
+    )
 
 
 def test_unknown_setting_in_book_toml(book: BookCopy) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from bookcopy import REPO_ROOT, BookCopy, compare_ids
 
 
@@ -63,7 +64,7 @@ def test_schema_diagram_and_versions_come_from_the_sources(book: BookCopy) -> No
     tables = re.findall(r"CREATE TABLE (\w+)", schema)
     assert tables
     for table in tables:
-        assert f'class="ormc-schema-title"' in html
+        assert 'class="ormc-schema-title"' in html
         assert f">{table}</text>" in html
     assert "5.2." in html and "2.1." in html  # Django and SQLAlchemy versions
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from bookcopy import PREPROCESSOR, REPO_ROOT, BookCopy
 
 
@@ -24,7 +25,9 @@ def test_recapturing_everything_reproduces_every_byte(tmp_path: pytest.TempPathF
     committed = sorted((REPO_ROOT / "snippets" / "captures").glob("*.json"))
     fresh = sorted((copy.root / "snippets" / "captures").glob("*.json"))
     assert [p.name for p in fresh] == [p.name for p in committed]
-    changed = [p.name for p, q in zip(committed, fresh) if p.read_bytes() != q.read_bytes()]
+    changed = [
+        p.name for p, q in zip(committed, fresh, strict=True) if p.read_bytes() != q.read_bytes()
+    ]
     assert not changed, f"re-capturing changed {changed}: run scripts/capture and commit"
 
 

@@ -260,8 +260,8 @@ impl Project {
     ) -> Result<String, Vec<Diagnostic>> {
         let mut replays = Vec::new();
         for (section, captured) in compare.sections.iter().zip(&capture.sections) {
-            let replayed =
-                replay::replay_section(&self.db, self.limits(), captured).map_err(|e| {
+            let replayed = replay::replay_section(&self.db, self.limits(), section.kind, captured)
+                .map_err(|e| {
                     vec![Diagnostic::new(
                         path,
                         section.line,

@@ -2,6 +2,7 @@
 //! rows agree with what the ORM received at capture time.
 
 use crate::capture::{SectionCapture, Statement};
+use crate::syntax::SectionKind;
 use demo_engine::{DemoDb, Limits, Outcome, Table};
 
 /// What one captured statement gave when the build ran it.
@@ -11,14 +12,21 @@ pub enum Replayed {
     Changed(usize),
 }
 
-/// Runs a section's statements in order on a fresh copy of the demo database.
-/// The error names the statement (1-based) and what went wrong.
+/// Runs a section's statements in order on a fresh copy of the demo database,
+/// after the library's own connection set-up. The error names the statement
+/// (1-based) and what went wrong.
 pub fn replay_section(
     db: &DemoDb,
     limits: Limits,
+    kind: SectionKind,
     section: &SectionCapture,
 ) -> Result<Vec<Replayed>, String> {
     let mut session = db.fresh(limits).map_err(|e| e.to_string())?;
+    for setup in kind.connection_setup() {
+        session
+            .run(setup, &[])
+            .map_err(|e| format!("connection set-up `{setup}` failed: {e}"))?;
+    }
     let mut replayed = Vec::with_capacity(section.statements.len());
     for (index, statement) in section.statements.iter().enumerate() {
         let number = index + 1;

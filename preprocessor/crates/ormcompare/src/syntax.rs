@@ -54,6 +54,19 @@ impl SectionKind {
         }
     }
 
+    /// Statements the library runs on each new connection before any user code,
+    /// which the replay repeats: Django 5.2 turns SQLite's foreign keys on, and
+    /// SQLAlchemy 2.1 leaves SQLite's defaults (foreign keys off) alone.
+    pub fn connection_setup(self) -> &'static [&'static str] {
+        match self {
+            SectionKind::Django => &[
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA legacy_alter_table = OFF",
+            ],
+            SectionKind::SqlAlchemy => &[],
+        }
+    }
+
     fn parse(name: &str) -> Option<SectionKind> {
         SectionKind::ALL.into_iter().find(|k| k.key() == name)
     }

@@ -1,0 +1,92 @@
+"""A time budget per section, so a runaway snippet or query ends with an error, not a hang.
+
+Python code is interrupted by ``SIGALRM``, which raises ``SectionTimeout`` (``except
+Exception`` in a snippet does not catch it), but only in the section's own code, never
+inside the runner or a library (the recording must stay consistent). SQL that runs long
+inside SQLite is interrupted through the connection's progress handler (the driver then
+raises ``OperationalError: interrupted``).
+"""
+
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+# Overridable for tests, with the environment variable ORM_RUNNER_SECTION_SECONDS.
+SECTION_SECONDS = 30.0
+_ALARM_REPEAT_SECONDS = 0.05
+_RUNNER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# SQLite virtual machine instructions between two looks at the clock.
+_PROGRESS_STEPS = 20_000
+
+
+class SectionTimeout(BaseException):
+    """Raised in a section that ran longer than its budget."""
+
+
+class Budget:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def message(self) -> str:
+        return f"the section ran longer than {self.seconds:g} seconds and was interrupted"
+
+
+def _interruptible(frame: FrameType | None, filename: str) -> bool:
+    """Whether ``frame`` runs the section's code, or code it called, but not the runner's."""
+    while frame is not None:
+        current = frame.f_code.co_filename
+        if current == filename:
+            return True
+        if current.startswith(_RUNNER_DIR):
+            return False
+        frame = frame.f_back
+    return False
+
+
+def section_seconds() -> float:
+    value = os.environ.get("ORM_RUNNER_SECTION_SECONDS")
+    return float(value) if value else SECTION_SECONDS
+
+
+def _set_progress_handler(
+    connection: sqlite3.Connection, handler: Callable[[], int] | None
+) -> None:
+    try:
+        connection.set_progress_handler(handler, _PROGRESS_STEPS)
+    except sqlite3.ProgrammingError:
+        pass  # the snippet closed the connection
+
+
+@contextmanager
+def time_limit(
+    connection: sqlite3.Connection, filename: str, seconds: float | None = None
+) -> Iterator[Budget]:
+    """Limit the section whose code is compiled with ``filename``."""
+    budget = Budget(seconds if seconds is not None else section_seconds())
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        if _interruptible(frame, filename):
+            raise SectionTimeout()
+        # Otherwise the repeating alarm comes back (and SQL is stopped by the handler below).
+
+    _set_progress_handler(connection, lambda: 1 if budget.expired else 0)
+    use_alarm = hasattr(signal, "setitimer")
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, budget.seconds, _ALARM_REPEAT_SECONDS)
+    try:
+        yield budget
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        _set_progress_handler(connection, None)

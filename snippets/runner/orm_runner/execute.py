@@ -1,0 +1,137 @@
+"""Running a section's code like a notebook cell: statements, then the last expression.
+
+The code is compiled with the section's own file name (``<django>``, ``<sqlalchemy>``...),
+so that an error is reported at its line in the section. When the last statement is an
+expression, its value is kept and turned into a table by the caller's ``convert``; that
+conversion runs here too, while the statements are still being recorded (evaluating a
+QuerySet runs SQL).
+"""
+
+import ast
+import io
+import sys
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from types import CodeType, TracebackType
+from typing import Any
+
+from orm_runner.budget import SectionTimeout
+from orm_runner.values import has_memory_address, mask_memory_addresses
+
+ErrorInfo = dict[str, Any]
+
+
+class SectionError(Exception):
+    """An error the runner reports about a section (its ``type`` is given, not a class)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    result: Any
+    stdout: str
+    error: ErrorInfo | None
+
+
+class _Output(io.StringIO):
+    """Captured stdout that notes the section line printing the first memory address."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__()
+        self.filename = filename
+        self.address_line: int | None = None
+        self.address_seen = False
+
+    def write(self, text: str) -> int:
+        if not self.address_seen and has_memory_address(text):
+            self.address_seen = True
+            frame = sys._getframe(1)
+            while frame is not None and frame.f_code.co_filename != self.filename:
+                frame = frame.f_back
+            self.address_line = frame.f_lineno if frame is not None else None
+        return super().write(text)
+
+
+def error_info(kind: str, message: str, line: int | None) -> ErrorInfo:
+    return {"type": kind, "message": message, "line": line}
+
+
+def _line_in_section(traceback: TracebackType | None, filename: str) -> int | None:
+    """The line of the innermost traceback frame that runs the section's code."""
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+def _describe(exc: BaseException, filename: str, fallback_line: int | None) -> ErrorInfo:
+    if isinstance(exc, SectionError):
+        return error_info(exc.kind, exc.message, fallback_line)
+    if isinstance(exc, SectionTimeout):
+        kind, message = "Timeout", "the section ran too long and was interrupted"
+    else:
+        kind, message = type(exc).__name__, str(exc)
+    line = _line_in_section(exc.__traceback__, filename)
+    return error_info(kind, message, line if line is not None else fallback_line)
+
+
+def _compile(code: str, filename: str) -> tuple[CodeType, CodeType | None, int | None]:
+    """The code without its last expression, that expression, and its line."""
+    tree = ast.parse(code, filename=filename, mode="exec")
+    last: ast.Expression | None = None
+    line = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        expr = tree.body.pop()
+        last = ast.Expression(body=expr.value)
+        line = expr.lineno
+    body = compile(tree, filename, "exec")
+    value = compile(last, filename, "eval") if last is not None else None
+    return body, value, line
+
+
+def run(
+    code: str,
+    filename: str,
+    namespace: dict[str, Any],
+    convert: Callable[[Any], Any],
+) -> Outcome:
+    """Run ``code`` in ``namespace``; ``convert`` makes the result of the last expression."""
+    captured = _Output(filename)
+    result = None
+    error: ErrorInfo | None = None
+    with redirect_stdout(captured):
+        try:
+            body, last, last_line = _compile(code, filename)
+        except SyntaxError as exc:
+            message = exc.msg if exc.msg else str(exc)
+            error = error_info(type(exc).__name__, message, exc.lineno)
+        else:
+            try:
+                exec(body, namespace)
+                if last is not None:
+                    value = eval(last, namespace)
+                    result = convert(value)
+            except (Exception, SystemExit, SectionTimeout) as exc:
+                error = _describe(exc, filename, last_line)
+    stdout = captured.getvalue()
+    if has_memory_address(stdout):
+        # Masked either way, so that the response stays the same from run to run.
+        stdout = mask_memory_addresses(stdout)
+        if error is None:
+            error = error_info(
+                "NondeterministicOutput",
+                "the section printed a memory address (a default repr such as "
+                "<Foo object at 0x…>), which changes from run to run; print the fields "
+                "to show instead",
+                captured.address_line,
+            )
+    if error is not None:
+        error["message"] = mask_memory_addresses(error["message"])
+    return Outcome(result=result, stdout=stdout, error=error)

@@ -1,0 +1,113 @@
+"""Running a whole request: every section of every snippet, each on a fresh database."""
+
+import platform
+import sqlite3
+from typing import Any
+
+from orm_runner import execute
+from orm_runner.budget import SectionTimeout, time_limit
+from orm_runner.execute import ErrorInfo, Outcome, error_info
+from orm_runner.protocol import Request
+from orm_runner.recording import Recorder
+from orm_runner.sections import KINDS, SectionContext
+from orm_runner.tables import to_table
+
+Response = dict[str, Any]
+
+
+def versions() -> dict[str, str]:
+    import django
+    import sqlalchemy
+
+    return {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "django": django.get_version(),
+        "sqlalchemy": sqlalchemy.__version__,
+    }
+
+
+def _section(
+    kind: str, statements: list[dict[str, Any]], outcome: Outcome | None, error: ErrorInfo | None
+) -> Response:
+    return {
+        "kind": kind,
+        "statements": statements,
+        "result": outcome.result if outcome is not None else None,
+        "stdout": outcome.stdout if outcome is not None else "",
+        "error": error,
+    }
+
+
+def _setup_failure(exc: BaseException) -> ErrorInfo:
+    return error_info("SetupError", f"{type(exc).__name__}: {exc}", None)
+
+
+def _run_recorded(
+    kind: str, code: str, context: SectionContext, recorder: Recorder, max_rows: int
+) -> tuple[Outcome | None, ErrorInfo | None]:
+    """Run the code while recording, within the time budget."""
+    outcome: Outcome | None = None
+    filename = f"<{kind}>"
+    with time_limit(context.connection, filename) as budget:
+        try:
+            with recorder.recording():
+                outcome = execute.run(
+                    code,
+                    filename,
+                    context.namespace,
+                    lambda value: to_table(value, context.tables, max_rows),
+                )
+        except SectionTimeout:
+            pass
+        error = outcome.error if outcome is not None else None
+        if budget.expired and (outcome is None or error is not None):
+            # Includes SQL interrupted by the budget (OperationalError: interrupted).
+            error = error_info("Timeout", budget.message(), error["line"] if error else None)
+    return outcome, error
+
+
+def run_section(
+    kind: str, code: str, max_rows: int, setup_errors: dict[str, ErrorInfo]
+) -> Response:
+    section_kind = KINDS.get(kind)
+    if section_kind is None:
+        known = ", ".join(sorted(KINDS))
+        message = f"unknown section kind {kind!r}; the runner knows: {known}"
+        return _section(kind, [], None, error_info("UnknownSection", message, None))
+    if kind in setup_errors:
+        return _section(kind, [], None, setup_errors[kind])
+    statements: list[dict[str, Any]] = []
+    outcome: Outcome | None = None
+    error: ErrorInfo | None = None
+    ran = False
+    try:
+        with section_kind.open() as context:
+            recorder = Recorder(context.connection, max_rows)
+            statements = recorder.statements
+            outcome, error = _run_recorded(kind, code, context, recorder, max_rows)
+            ran = True
+    except SectionTimeout:
+        error = error_info("Timeout", "the section ran too long and was interrupted", None)
+    except Exception as exc:
+        # Opening or releasing the section's database failed: not the snippet's fault.
+        if not ran or error is None:
+            error = _setup_failure(exc)
+    return _section(kind, statements, outcome, error)
+
+
+def run_request(request: Request) -> Response:
+    setup_errors: dict[str, ErrorInfo] = {}
+    for name, section_kind in KINDS.items():
+        try:
+            section_kind.prepare()
+        except Exception as exc:
+            setup_errors[name] = _setup_failure(exc)
+    snippets = []
+    for snippet in request.snippets:
+        sections = [
+            run_section(section.kind, section.code, request.max_rows, setup_errors)
+            for section in snippet.sections
+        ]
+        snippets.append({"id": snippet.id, "sections": sections})
+    return {"versions": versions(), "snippets": snippets}

@@ -1,0 +1,36 @@
+"""What a section kind provides: a fresh database, the names the code sees, its ORM's tables."""
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from orm_runner.recording import RecordingConnection
+from orm_runner.tables import OrmTables
+
+
+@dataclass
+class SectionContext:
+    """One section's fresh database and the namespace its code runs in."""
+
+    connection: RecordingConnection
+    namespace: dict[str, Any]
+    tables: OrmTables
+
+
+class SectionKind(Protocol):
+    """A kind of section (``django``, ``sqlalchemy``...)."""
+
+    name: str
+
+    def prepare(self) -> None:
+        """Once per process, before any section runs (imports, global configuration)."""
+        ...
+
+    def open(self) -> AbstractContextManager[SectionContext]:
+        """A fresh, seeded database; leaving the context releases it (not recorded)."""
+        ...
+
+
+def namespace(names: dict[str, Any]) -> dict[str, Any]:
+    """The globals a section's code runs in, like a notebook's."""
+    return {"__name__": "__main__", "__builtins__": __builtins__, **names}

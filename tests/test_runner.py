@@ -1,0 +1,488 @@
+"""The snippet runner (snippets/runner/orm_runner), driven as the Rust CLI drives it.
+
+Most tests look at one response: every snippet below is sent in a single request to a
+runner subprocess (one process, like a real capture run), and each test checks its own
+snippet's sections. A few tests need their own run (a second run for determinism, a
+malformed request, a time budget).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNNER_DIR = REPO_ROOT / "snippets" / "runner"
+MODELS_DIR = REPO_ROOT / "snippets" / "models"
+
+Section = dict[str, Any]
+
+SNIPPETS: dict[str, list[tuple[str, str]]] = {
+    "django-filter": [("django", "Customer.objects.filter(city='London').order_by('id')")],
+    "sqlalchemy-select": [
+        (
+            "sqlalchemy",
+            "session.scalars(\n"
+            "    select(Customer).where(Customer.city == 'London').order_by(Customer.id)\n"
+            ").all()",
+        )
+    ],
+    "sqlalchemy-commit": [
+        ("sqlalchemy", "session.add(Tag(name='runner test'))\nsession.commit()"),
+    ],
+    "django-atomic": [
+        (
+            "django",
+            "from django.db import transaction\n"
+            "\n"
+            "with transaction.atomic():\n"
+            "    customer = Customer.objects.get(pk=1)\n"
+            "    customer.city = 'Paris'\n"
+            "    customer.save()",
+        )
+    ],
+    "django-atomic-rollback": [
+        (
+            "django",
+            "from django.db import transaction\n"
+            "\n"
+            "try:\n"
+            "    with transaction.atomic():\n"
+            "        Customer.objects.filter(pk=1).update(city='Paris')\n"
+            "        raise RuntimeError('undo')\n"
+            "except RuntimeError:\n"
+            "    pass\n"
+            "Customer.objects.get(pk=1).city",
+        )
+    ],
+    "django-nested-atomic": [
+        (
+            "django",
+            "from django.db import transaction\n"
+            "\n"
+            "with transaction.atomic():\n"
+            "    with transaction.atomic():\n"
+            "        Tag.objects.create(name='runner test')",
+        )
+    ],
+    "sqlalchemy-executemany": [
+        (
+            "sqlalchemy",
+            "from sqlalchemy import insert\n"
+            "\n"
+            "session.execute(insert(Tag), [{'name': 'a'}, {'name': 'b'}, {'name': 'c'}])\n"
+            "session.commit()",
+        )
+    ],
+    # Orders 1, 2 and 4 belong to three different customers (1, 2, 3): no lazy load
+    # can be answered from SQLAlchemy's identity map.
+    "lazy-loop": [
+        (
+            "django",
+            "for order in Order.objects.filter(id__in=[1, 2, 4]).order_by('id'):\n"
+            "    print(order.id, order.customer.name)",
+        ),
+        (
+            "sqlalchemy",
+            "orders = select(Order).where(Order.id.in_([1, 2, 4])).order_by(Order.id)\n"
+            "for order in session.scalars(orders):\n"
+            "    print(order.id, order.customer.name)",
+        ),
+    ],
+    "delete-then-count": [
+        ("django", "OrderLine.objects.filter(order_id=1).delete()\nOrderLine.objects.count()"),
+        ("django", "OrderLine.objects.count()"),
+        (
+            "sqlalchemy",
+            "from sqlalchemy import delete, func\n"
+            "session.execute(delete(OrderLine))\n"
+            "session.scalar(select(func.count()).select_from(OrderLine))",
+        ),
+        (
+            "sqlalchemy",
+            "from sqlalchemy import func\nsession.scalar(select(func.count(OrderLine.id)))",
+        ),
+    ],
+    "count-in-next-snippet": [("django", "OrderLine.objects.count()")],
+    "errors": [
+        (
+            "django",
+            "first = Customer.objects.get(pk=1)\n\nCustomer.objects.get(pk=999)\nprint('no')",
+        ),
+        ("sqlalchemy", "customer = session.get(Customer, 1)\nx = 1\ncustomer.no_such_attribute"),
+        ("django", "def helper():\n    raise ValueError('deep')\n\nhelper()"),
+        ("django", "x = (\n1 +"),
+        ("django", "Customer.objects.raw('SELECT * FROM no_such_table')"),
+    ],
+    "stdout": [
+        ("django", "print('hello', Customer.objects.count())"),
+        ("sqlalchemy", "print('hi')\nprint(session.get(Customer, 1).name)"),
+    ],
+    "memory-address": [("django", "print('before')\nprint(object())")],
+    "unknown-kind": [("peewee-2000", "Customer.select()")],
+    "shapes": [
+        ("django", "Customer.objects.values('id', 'city').order_by('id')[:2]"),
+        ("django", "Customer.objects.values_list('name', flat=True).order_by('id')[:2]"),
+        ("django", "from django.db.models import Count\nOrder.objects.aggregate(n=Count('id'))"),
+        ("django", "Customer.objects.count()"),
+        ("django", "Product.objects.get(pk=5)"),
+        ("django", "Customer.objects"),
+        (
+            "sqlalchemy",
+            "session.execute(select(Customer.id, Customer.name).where(Customer.id < 3))",
+        ),
+        ("sqlalchemy", "session.get(Product, 5)"),
+        ("sqlalchemy", "session.scalars(select(Customer).where(Customer.id < 0))"),
+    ],
+    "many-rows": [("django", "Customer.objects.order_by('id')")],
+}
+
+
+def _request(snippets: dict[str, list[tuple[str, str]]], max_rows: int = 1000) -> dict[str, Any]:
+    return {
+        "max_rows": max_rows,
+        "snippets": [
+            {
+                "id": snippet_id,
+                "sections": [{"kind": kind, "code": code} for kind, code in sections],
+            }
+            for snippet_id, sections in snippets.items()
+        ],
+    }
+
+
+def run_runner(
+    request: dict[str, Any] | bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    payload = request if isinstance(request, bytes) else json.dumps(request).encode()
+    return subprocess.run(
+        [sys.executable, "-m", "orm_runner"],
+        input=payload,
+        capture_output=True,
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(RUNNER_DIR), str(MODELS_DIR)]),
+            **(env or {}),
+        },
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def raw_response() -> bytes:
+    done = run_runner(_request(SNIPPETS))
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def response(raw_response: bytes) -> dict[str, Any]:
+    return json.loads(raw_response)
+
+
+@pytest.fixture(scope="module")
+def sections(response: dict[str, Any]) -> dict[str, list[Section]]:
+    return {snippet["id"]: snippet["sections"] for snippet in response["snippets"]}
+
+
+def _sqls(section: Section) -> list[tuple[str, str]]:
+    return [(statement["origin"], statement["sql"]) for statement in section["statements"]]
+
+
+def _no_error(section: Section) -> Section:
+    assert section["error"] is None, section["error"]
+    return section
+
+
+def test_response_shape_and_versions(response: dict[str, Any]) -> None:
+    assert list(response) == ["versions", "snippets"]
+    assert list(response["versions"]) == ["python", "sqlite", "django", "sqlalchemy"]
+    assert response["versions"]["django"] == "5.2.19"
+    assert response["versions"]["sqlalchemy"] == "2.1.9"
+    assert [snippet["id"] for snippet in response["snippets"]] == list(SNIPPETS)
+    section = response["snippets"][0]["sections"][0]
+    assert list(section) == ["kind", "statements", "result", "stdout", "error"]
+    assert list(section["statements"][0]) == [
+        "sql",
+        "params",
+        "many",
+        "origin",
+        "columns",
+        "rows",
+        "total_rows",
+    ]
+
+
+def test_django_filter_records_one_select(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["django-filter"]
+    _no_error(section)
+    (statement,) = section["statements"]
+    assert statement["sql"].startswith("SELECT ")
+    assert '"customers"."city" = ?' in statement["sql"]
+    assert "%s" not in statement["sql"]
+    assert statement["params"] == ["London"]
+    assert statement["many"] is False
+    assert statement["origin"] == "orm"
+    assert statement["columns"] == ["id", "name", "email", "city", "signed_up", "notes"]
+    assert [row[0] for row in statement["rows"]] == [1, 2, 11]
+    assert statement["rows"][0] == [
+        1,
+        "Ada Lovelace",
+        "ada@example.com",
+        "London",
+        "2024-01-05",
+        None,
+    ]
+    assert statement["total_rows"] == 3
+    assert section["result"] == {
+        "columns": statement["columns"],
+        "rows": statement["rows"],
+        "total_rows": 3,
+    }
+
+
+def test_sqlalchemy_select_records_one_select(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["sqlalchemy-select"]
+    _no_error(section)
+    (statement,) = section["statements"]
+    assert "WHERE customers.city = ?" in statement["sql"]
+    assert statement["params"] == ["London"]
+    assert statement["origin"] == "orm"
+    assert [row[0] for row in statement["rows"]] == [1, 2, 11]
+    assert section["result"]["columns"] == ["id", "name", "email", "city", "signed_up", "notes"]
+    assert section["result"]["rows"] == statement["rows"]
+
+
+def test_sqlalchemy_commit_shows_driver_begin_and_commit(
+    sections: dict[str, list[Section]],
+) -> None:
+    (section,) = sections["sqlalchemy-commit"]
+    _no_error(section)
+    assert _sqls(section) == [
+        ("driver", "BEGIN"),
+        ("orm", "INSERT INTO tags (name) VALUES (?)"),
+        ("driver", "COMMIT"),
+    ]
+    assert section["statements"][1]["params"] == ["runner test"]
+    assert section["statements"][0]["params"] == []
+
+
+def test_django_atomic_save_is_wrapped_in_begin_commit(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["django-atomic"]
+    _no_error(section)
+    statements = _sqls(section)
+    # atomic() sends BEGIN through the cursor; the commit comes from connection.commit().
+    assert statements[0] == ("orm", "BEGIN")
+    assert statements[-1] == ("driver", "COMMIT")
+    assert statements[1][1].startswith("SELECT ")
+    assert statements[2][1].startswith('UPDATE "customers" SET ')
+    assert len(statements) == 4
+    assert "Paris" in section["statements"][2]["params"]
+
+
+def test_django_atomic_rollback_is_recorded(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["django-atomic-rollback"]
+    _no_error(section)
+    origins = _sqls(section)
+    assert origins[0] == ("orm", "BEGIN")
+    assert origins[1][1].startswith("UPDATE ")
+    assert origins[2] == ("driver", "ROLLBACK")
+    assert section["result"]["rows"] == [["London"]]
+
+
+def test_django_savepoint_names_are_deterministic(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["django-nested-atomic"]
+    _no_error(section)
+    sqls = [sql for _, sql in _sqls(section)]
+    assert sqls[0] == "BEGIN"
+    assert sqls[1] == 'SAVEPOINT "s1_x1"'
+    assert sqls[-2:] == ['RELEASE SAVEPOINT "s1_x1"', "COMMIT"]
+
+
+def test_executemany_is_recorded_with_many(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["sqlalchemy-executemany"]
+    _no_error(section)
+    many = [statement for statement in section["statements"] if statement["many"]]
+    assert len(many) == 1
+    assert many[0]["sql"] == "INSERT INTO tags (name) VALUES (?)"
+    assert many[0]["params"] == [["a"], ["b"], ["c"]]
+    assert many[0]["rows"] is None
+    assert _sqls(section)[0] == ("driver", "BEGIN")
+    assert _sqls(section)[-1] == ("driver", "COMMIT")
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["django", "sqlalchemy"])
+def test_lazy_loop_is_one_plus_n(sections: dict[str, list[Section]], index: int) -> None:
+    section = _no_error(sections["lazy-loop"][index])
+    statements = section["statements"]
+    assert len(statements) == 4
+    assert all(statement["sql"].startswith("SELECT ") for statement in statements)
+    assert "orders" in statements[0]["sql"]
+    assert [statement["params"][0] for statement in statements[1:]] == [1, 2, 3]
+    assert section["stdout"] == "1 Ada Lovelace\n2 Alan Turing\n4 Grace Hopper\n"
+
+
+def test_every_section_starts_from_fresh_data(sections: dict[str, list[Section]]) -> None:
+    deleted, fresh, sa_deleted, sa_fresh = (
+        _no_error(section) for section in sections["delete-then-count"]
+    )
+    total = fresh["result"]["rows"][0][0]
+    assert total > 3
+    assert deleted["result"]["rows"] == [[total - 3]]
+    assert sa_deleted["result"]["rows"] == [[0]]
+    assert sa_fresh["result"]["rows"] == [[total]]
+    (next_snippet,) = sections["count-in-next-snippet"]
+    assert next_snippet["result"]["rows"] == [[total]]
+
+
+def test_errors_report_type_line_and_keep_statements(sections: dict[str, list[Section]]) -> None:
+    does_not_exist, attribute, nested, syntax, runtime_sql = sections["errors"]
+    assert does_not_exist["error"] == {
+        "type": "DoesNotExist",
+        "message": "Customer matching query does not exist.",
+        "line": 3,
+    }
+    assert len(does_not_exist["statements"]) == 2
+    assert does_not_exist["statements"][1]["params"] == [999]
+    assert does_not_exist["stdout"] == ""
+    assert attribute["error"]["type"] == "AttributeError"
+    assert attribute["error"]["line"] == 3
+    assert len(attribute["statements"]) == 1
+    assert nested["error"] == {"type": "ValueError", "message": "deep", "line": 2}
+    assert syntax["error"]["type"] == "SyntaxError"
+    assert syntax["error"]["line"] in (1, 2)
+    assert syntax["statements"] == []
+    # Raised while the result was made (the RawQuerySet runs then): the last line.
+    assert runtime_sql["error"]["type"] == "OperationalError"
+    assert runtime_sql["error"]["line"] == 1
+    assert runtime_sql["statements"][0]["sql"] == "SELECT * FROM no_such_table"
+
+
+def test_stdout_is_captured(sections: dict[str, list[Section]]) -> None:
+    django, sqlalchemy = (_no_error(section) for section in sections["stdout"])
+    assert django["stdout"] == "hello 12\n"
+    assert django["result"] is None
+    assert sqlalchemy["stdout"] == "hi\nAda Lovelace\n"
+
+
+def test_memory_address_in_stdout_is_an_error(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["memory-address"]
+    assert section["error"]["type"] == "NondeterministicOutput"
+    assert section["error"]["line"] == 2
+    assert section["stdout"].startswith("before\n<object object at 0x")
+    assert section["stdout"] == "before\n<object object at 0x…>\n"
+
+
+def test_unknown_section_kind(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["unknown-kind"]
+    assert section["kind"] == "peewee-2000"
+    assert section["error"]["type"] == "UnknownSection"
+    assert section["statements"] == []
+
+
+def test_result_shapes(sections: dict[str, list[Section]]) -> None:
+    values, flat, aggregate, count, instance, manager, rows, sa_instance, empty = sections["shapes"]
+    assert values["result"] == {
+        "columns": ["id", "city"],
+        "rows": [[1, "London"], [2, "London"]],
+        "total_rows": 2,
+    }
+    assert flat["result"]["columns"] == ["name"]
+    assert flat["result"]["rows"] == [["Ada Lovelace"], ["Alan Turing"]]
+    assert aggregate["result"]["columns"] == ["n"]
+    assert count["result"] == {"columns": ["value"], "rows": [[12]], "total_rows": 1}
+    # Booleans stay booleans in the result; in the statement rows they are SQLite's 0/1.
+    assert instance["result"]["columns"][-1] == "discontinued"
+    assert instance["result"]["rows"][0][-1] is True
+    assert instance["statements"][0]["rows"][0][-1] == 1
+    assert sa_instance["result"] == instance["result"]
+    assert manager["error"]["type"] == "UnsupportedResult"
+    assert rows["result"] == {
+        "columns": ["id", "name"],
+        "rows": [[1, "Ada Lovelace"], [2, "Alan Turing"]],
+        "total_rows": 2,
+    }
+    assert empty["result"] == {
+        "columns": ["id", "name", "email", "city", "signed_up", "notes"],
+        "rows": [],
+        "total_rows": 0,
+    }
+
+
+def test_same_request_gives_the_same_bytes(raw_response: bytes) -> None:
+    again = run_runner(_request(SNIPPETS))
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout == raw_response
+
+
+def test_max_rows_cuts_rows_but_counts_all() -> None:
+    done = run_runner(_request({"many-rows": SNIPPETS["many-rows"]}, max_rows=2))
+    assert done.returncode == 0, done.stderr.decode()
+    (section,) = json.loads(done.stdout)["snippets"][0]["sections"]
+    (statement,) = section["statements"]
+    assert len(statement["rows"]) == 2
+    assert statement["total_rows"] == 12
+    assert len(section["result"]["rows"]) == 2
+    assert section["result"]["total_rows"] == 12
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"not json", b'{"snippets": [{"id": "x"}]}', b'{"snippets": [], "max_rowz": 3}'],
+)
+def test_malformed_request_exits_non_zero(payload: bytes) -> None:
+    done = run_runner(payload)
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert b"malformed request" in done.stderr
+
+
+def test_runaway_sections_hit_the_time_budget() -> None:
+    request = _request(
+        {
+            "runaway": [
+                ("django", "while True:\n    pass"),
+                (
+                    "sqlalchemy",
+                    "from sqlalchemy import text\n"
+                    "session.execute(text(\n"
+                    "    'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) '\n"
+                    "    'SELECT count(*) FROM r'\n"
+                    ")).all()",
+                ),
+                ("django", "Customer.objects.count()"),
+            ]
+        }
+    )
+    done = run_runner(request, env={"ORM_RUNNER_SECTION_SECONDS": "1"})
+    assert done.returncode == 0, done.stderr.decode()
+    python_loop, sql_loop, after = json.loads(done.stdout)["snippets"][0]["sections"]
+    assert python_loop["error"]["type"] == "Timeout"
+    assert python_loop["error"]["line"] in (1, 2)
+    assert sql_loop["error"]["type"] == "Timeout"
+    assert sql_loop["error"]["line"] == 2
+    assert len(sql_loop["statements"]) == 1
+    assert after["error"] is None
+    assert after["result"]["rows"] == [[12]]
+
+
+def test_recording_cursor_sits_below_the_orm_cursor() -> None:
+    sys.path.insert(0, str(RUNNER_DIR))
+    try:
+        import sqlite3
+
+        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+        from orm_runner.recording import RecordingCursor, recording_cursor_class
+    finally:
+        sys.path.remove(str(RUNNER_DIR))
+    combined = recording_cursor_class(SQLiteCursorWrapper)
+    assert combined.__mro__[1:] == (SQLiteCursorWrapper, RecordingCursor, sqlite3.Cursor, object)
