@@ -145,3 +145,106 @@ fn render_statement(out: &mut String, statement: &Statement, replayed: &Replayed
     }
     out.push_str("</li>");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::SnippetError;
+    use crate::syntax::{Expect, SectionKind};
+    use demo_engine::{Table, Value};
+    use std::collections::BTreeMap;
+
+    fn statement(sql: &str, origin: Origin, rows: Option<Vec<Vec<Value>>>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            params: serde_json::json!(["<p>"]),
+            many: false,
+            origin,
+            columns: rows.as_ref().map(|_| vec!["name".to_string()]),
+            total_rows: rows.as_ref().map(Vec::len),
+            rows,
+        }
+    }
+
+    #[test]
+    fn a_side_shows_code_statements_params_rows_output_and_count() {
+        let section = Section {
+            kind: SectionKind::Django,
+            code: "print('<b>')\nCustomer.objects.all()\n".into(),
+            line: 3,
+            expect: Expect::default(),
+        };
+        let rows = vec![vec![Value::Text("<i>Ada</i>".into())]];
+        let captured = SectionCapture {
+            kind: "django".into(),
+            query_count: 1,
+            statements: vec![
+                statement("BEGIN ", Origin::Driver, None),
+                statement(
+                    "SELECT name FROM customers WHERE name <> ?",
+                    Origin::Orm,
+                    Some(rows.clone()),
+                ),
+            ],
+            result: Some(Table {
+                columns: vec!["name".into()],
+                rows: rows.clone(),
+                total_rows: 1,
+            }),
+            stdout: "<b>\n".into(),
+            error: Some(SnippetError {
+                kind: "ValueError".into(),
+                message: "<bad>".into(),
+                line: Some(1),
+            }),
+        };
+        let replayed = vec![
+            Replayed::Changed(0),
+            Replayed::Rows(Table {
+                columns: vec!["name".into()],
+                rows,
+                total_rows: 1,
+            }),
+        ];
+        let compare = Compare {
+            id: "x".into(),
+            line: 1,
+            same_rows: false,
+            sections: vec![section.clone()],
+        };
+        let capture = Capture {
+            id: "x".into(),
+            input_hash: String::new(),
+            versions: BTreeMap::from([("django".into(), "5.2.19".into())]),
+            sections: vec![captured.clone()],
+        };
+        let html = render_compare(
+            &compare,
+            &capture,
+            &[SideView {
+                section: &section,
+                capture: &captured,
+                replayed: &replayed,
+            }],
+            &[Passed("Django ORM: 1 query".into())],
+            10,
+        );
+        assert!(html.starts_with("<div class=\"ormc\" id=\"cmp-x\" data-sides=\"1\">"));
+        assert!(html.contains("Django ORM <span class=\"ormc-version\">5.2.19</span>"));
+        assert!(html.contains(">1 query</span>"));
+        assert!(html.contains("issued by Python's sqlite3 module"));
+        assert!(html.contains("print('&lt;b&gt;')"));
+        assert!(html.contains("&lt;i&gt;Ada&lt;/i&gt;"));
+        assert!(html.contains("[\"&lt;p&gt;\"]"));
+        assert!(html.contains("Returned 1 row"));
+        assert!(html.contains("ValueError: &lt;bad&gt;"));
+        assert!(html.contains("<li>Django ORM: 1 query</li>"));
+        for raw in ["<b>", "<i>", "<p>", "<bad>"] {
+            assert!(!html.contains(raw), "{raw} was not escaped");
+        }
+        assert!(
+            !html.contains('\n'),
+            "raw HTML blocks must not hold newlines"
+        );
+    }
+}
