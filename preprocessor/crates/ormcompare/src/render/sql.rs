@@ -3,15 +3,40 @@ use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
 /// SQL laid out for reading. The exact text sent stays one click away.
+///
+/// The formatter may only move whitespace between tokens: when its output differs
+/// from the input in anything else (it once turned `ESCAPE '\'` into `ESCAPE ' \ '`),
+/// the SQL is shown as sent.
 pub(crate) fn formatted(sql: &str) -> String {
     let options = FormatOptions {
         indent: Indent::Spaces(2),
-        uppercase: Some(true),
         max_inline_arguments: Some(60),
         max_inline_top_level: Some(60),
         ..FormatOptions::default()
     };
-    sqlformat::format(sql, &QueryParams::None, &options)
+    let pretty = sqlformat::format(sql, &QueryParams::None, &options);
+    if tokens_only(&pretty) == tokens_only(sql) {
+        pretty
+    } else {
+        sql.to_string()
+    }
+}
+
+/// The SQL with whitespace outside quoted strings and identifiers removed.
+fn tokens_only(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    for c in sql.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' || c == '`' => quote = Some(c),
+            None if c.is_whitespace() => continue,
+            None => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The formatted SQL, and the exact SQL behind a disclosure when they differ.
@@ -56,6 +81,15 @@ mod tests {
         let pretty = formatted(sql);
         assert!(pretty.contains("\nFROM"), "{pretty}");
         assert!(pretty.contains("\nWHERE"), "{pretty}");
+    }
+
+    #[test]
+    fn formatting_never_changes_what_was_sent() {
+        let sql = "SELECT \"a\" FROM \"t\" WHERE \"a\" LIKE ? ESCAPE '\\'";
+        let shown = formatted(sql);
+        assert_eq!(tokens_only(&shown), tokens_only(sql), "{shown}");
+        assert!(shown.contains("ESCAPE '\\'"), "{shown}");
+        assert_eq!(tokens_only("a = 'x  y'"), "a='x  y'");
     }
 
     #[test]
