@@ -208,11 +208,9 @@ impl Project {
         let tables = self.db.tables().map_err(|e| {
             Diagnostic::new(&self.paths.snippets.join("schema.sql"), 1, e.to_string())
         })?;
-        let mut errors = Vec::new();
-        let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
-        for item in &found {
+        let render_one = |item: &Found| {
             let path = chapters[item.chapter].path.as_path();
-            let html = match &item.snippet {
+            match &item.snippet {
                 Snippet::Compare(compare) => {
                     self.render_compare(path, compare, &captures[&compare.id])
                 }
@@ -234,7 +232,11 @@ impl Project {
                         )
                     })
                     .map_err(|m| vec![Diagnostic::new(path, item.line, m)]),
-            };
+            }
+        };
+        let mut errors = Vec::new();
+        let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
+        for (item, html) in found.iter().zip(in_parallel(&found, render_one)) {
             match html {
                 Ok(html) => replacements.push((item.chapter, item.range.clone(), html)),
                 Err(mut e) => errors.append(&mut e),
@@ -331,6 +333,23 @@ impl Project {
     pub fn tables(&self) -> Vec<TableInfo> {
         self.db.tables().unwrap_or_default()
     }
+}
+
+/// `f` over every item, on as many threads as the machine has cores, results in
+/// item order. Each snippet replays on its own database, so they are independent.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a render thread panicked"))
+            .collect()
+    })
 }
 
 /// Parses every chapter; ids must be unique across the whole book.

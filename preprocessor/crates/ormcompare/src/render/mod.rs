@@ -34,6 +34,40 @@ pub(crate) fn pre(s: &str) -> String {
     text(s).replace('\n', "&#10;")
 }
 
+/// Content kept out of the page's HTML until a reader asks for it: a JSON list
+/// of HTML fragments in a `<script>` element, which mdBook's search index skips.
+/// theme/ormcompare.js inserts fragment `i` into the `<details data-deferred="i">`
+/// of the same panel side when it is first opened.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    fragments: Vec<String>,
+}
+
+impl Deferred {
+    /// Keeps a fragment and returns its index.
+    pub(crate) fn add(&mut self, html: String) -> usize {
+        self.fragments.push(html);
+        self.fragments.len() - 1
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        if self.fragments.is_empty() {
+            return;
+        }
+        let json = serde_json::to_string(&self.fragments).expect("strings serialize");
+        // `<`, `>` and `&` only occur inside JSON strings here, where \u escapes mean
+        // the same; escaping them keeps `</script>` from ever closing the element.
+        let json = json
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026");
+        let _ = write!(
+            out,
+            "<script type=\"application/json\" class=\"ormc-deferred\">{json}</script>"
+        );
+    }
+}
+
 /// A highlighted code block (mdBook's highlight.js picks up `language-*`).
 pub(crate) fn code_block(out: &mut String, language: &str, code: &str, class: &str) {
     let _ = write!(
@@ -46,6 +80,21 @@ pub(crate) fn code_block(out: &mut String, language: &str, code: &str, class: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deferred_fragments_cannot_close_their_script() {
+        let mut deferred = Deferred::default();
+        assert_eq!(deferred.add("<td>a</script><script>x</td>".into()), 0);
+        let mut out = String::new();
+        deferred.write(&mut out);
+        assert_eq!(out.matches("</script>").count(), 1);
+        assert!(out.ends_with("</script>"));
+        let json = out
+            .trim_start_matches("<script type=\"application/json\" class=\"ormc-deferred\">")
+            .trim_end_matches("</script>");
+        let back: Vec<String> = serde_json::from_str(json).unwrap();
+        assert_eq!(back, vec!["<td>a</script><script>x</td>".to_string()]);
+    }
 
     #[test]
     fn escapes_markup_and_keeps_lines_without_blank_ones() {

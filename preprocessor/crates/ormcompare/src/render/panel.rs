@@ -1,6 +1,6 @@
-use super::sql::{render_params, render_sql};
+use super::sql::{render_params, render_sql, sql_attrs};
 use super::table::{render_table, row_count};
-use super::{attr, code_block, pre, text};
+use super::{attr, code_block, pre, text, Deferred};
 use crate::capture::{Capture, Origin, SectionCapture, Statement};
 use crate::checks::{plural, Passed};
 use crate::replay::Replayed;
@@ -67,11 +67,13 @@ fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_r
     code_block(out, "python", &side.section.code, "ormc-code");
 
     if !side.capture.statements.is_empty() {
+        let mut deferred = Deferred::default();
         out.push_str("<ol class=\"ormc-stmts\">");
         for (statement, replayed) in side.capture.statements.iter().zip(side.replayed) {
-            render_statement(out, statement, replayed, shown_rows);
+            render_statement(out, statement, replayed, shown_rows, &mut deferred);
         }
         out.push_str("</ol>");
+        deferred.write(out);
     } else {
         out.push_str("<p class=\"ormc-none\">No SQL was sent.</p>");
     }
@@ -103,7 +105,13 @@ fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_r
     out.push_str("</section>");
 }
 
-fn render_statement(out: &mut String, statement: &Statement, replayed: &Replayed, shown: usize) {
+fn render_statement(
+    out: &mut String,
+    statement: &Statement,
+    replayed: &Replayed,
+    shown: usize,
+    deferred: &mut Deferred,
+) {
     if statement.origin == Origin::Driver {
         let _ = write!(
             out,
@@ -120,19 +128,21 @@ fn render_statement(out: &mut String, statement: &Statement, replayed: &Replayed
     };
     let _ = write!(
         out,
-        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\">"
+        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\"{}>",
+        sql_attrs(&statement.sql, Some(&statement.params))
     );
     render_sql(out, &statement.sql);
     render_params(out, &statement.params, statement.many);
     match replayed {
         Replayed::Rows(table) => {
+            let mut html = String::new();
+            render_table(&mut html, table, shown);
             let _ = write!(
                 out,
-                "<details class=\"ormc-rows\"><summary>Returned {}</summary>",
+                "<details class=\"ormc-rows\" data-deferred=\"{}\"><summary>Returned {}</summary></details>",
+                deferred.add(html),
                 row_count(table.total_rows)
             );
-            render_table(out, table, shown);
-            out.push_str("</details>");
         }
         Replayed::Changed(n) if kind == "query" => {
             let _ = write!(
@@ -236,7 +246,10 @@ mod tests {
         assert!(html.contains("print('&lt;b&gt;')"));
         assert!(html.contains("&lt;i&gt;Ada&lt;/i&gt;"));
         assert!(html.contains("[\"&lt;p&gt;\"]"));
-        assert!(html.contains("Returned 1 row"));
+        assert!(html.contains("<details class=\"ormc-rows\" data-deferred=\"0\"><summary>Returned 1 row</summary></details>"));
+        assert!(html
+            .contains("<script type=\"application/json\" class=\"ormc-deferred\">[\"\\u003cdiv"));
+        assert!(html.contains("data-sql=\"SELECT name FROM customers WHERE name &lt;&gt; ?\""));
         assert!(html.contains("ValueError: &lt;bad&gt;"));
         assert!(html.contains("<li>Django ORM: 1 query</li>"));
         for raw in ["<b>", "<i>", "<p>", "<bad>"] {

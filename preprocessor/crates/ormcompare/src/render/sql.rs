@@ -1,4 +1,4 @@
-use super::{code_block, pre, text};
+use super::{attr, code_block, text};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -39,18 +39,25 @@ fn tokens_only(sql: &str) -> String {
     out
 }
 
-/// The formatted SQL, and the exact SQL behind a disclosure when they differ.
+/// The formatted SQL, and a disclosure for the exact SQL when the two differ.
+/// The exact text itself travels in the enclosing element's `data-sql`
+/// attribute (see `sql_attrs`) and theme/ormcompare.js shows it on demand,
+/// which keeps a second copy of every statement out of mdBook's search index.
 pub(crate) fn render_sql(out: &mut String, sql: &str) {
     let pretty = formatted(sql);
     code_block(out, "sql", &pretty, "ormc-sql");
     if pretty.trim() != sql.trim() {
-        let _ = write!(
-            out,
-            "<details class=\"ormc-exact\"><summary>Exact SQL sent</summary>\
-             <pre class=\"ormc-sql-exact\"><code class=\"language-sql\">{}</code></pre></details>",
-            pre(sql)
-        );
+        out.push_str("<details class=\"ormc-exact\"><summary>Exact SQL sent</summary></details>");
     }
+}
+
+/// ` data-sql="..." data-params="..."` for a statement's element.
+pub(crate) fn sql_attrs(sql: &str, params: Option<&serde_json::Value>) -> String {
+    let mut attrs = format!(" data-sql=\"{}\"", attr(sql));
+    if let Some(params) = params {
+        let _ = write!(attrs, " data-params=\"{}\"", attr(&params.to_string()));
+    }
+    attrs
 }
 
 /// Parameters as a Python-ish literal list, escaped.
@@ -99,5 +106,10 @@ mod tests {
         assert!(out.contains("Exact SQL sent"));
         assert!(out.contains("&lt;x&gt;"));
         assert!(!out.contains("<x>"));
+        let attrs = sql_attrs("a = '\"<x>'", Some(&serde_json::json!(["<y>"])));
+        assert_eq!(
+            attrs,
+            " data-sql=\"a = '&quot;&lt;x&gt;'\" data-params=\"[&quot;&lt;y&gt;&quot;]\""
+        );
     }
 }

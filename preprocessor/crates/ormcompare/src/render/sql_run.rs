@@ -1,5 +1,5 @@
 use super::attr;
-use super::sql::render_sql;
+use super::sql::{render_sql, sql_attrs};
 use super::table::{render_table, row_count};
 use demo_engine::Outcome;
 use std::fmt::Write;
@@ -17,7 +17,11 @@ pub fn render_sql_run(
     }
     out.push_str("><ol class=\"ormc-stmts\">");
     for (sql, outcome) in statements {
-        out.push_str("<li class=\"ormc-stmt\" data-origin=\"book\">");
+        let _ = write!(
+            out,
+            "<li class=\"ormc-stmt\" data-origin=\"book\"{}>",
+            sql_attrs(sql, None)
+        );
         render_sql(&mut out, sql);
         match outcome {
             Outcome::Rows(table) => {
