@@ -37,7 +37,9 @@ def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tupl
 
 def without_preprocessor(book: BookCopy) -> None:
     toml = (book.root / "book.toml").read_text(encoding="utf-8")
-    toml = re.sub(r"\[preprocessor\.ormcompare\][^\[]*", "", toml)
+    # The table runs from its header to the next line that opens a table.
+    toml = re.sub(r"^\[preprocessor\.ormcompare\]\n(?:(?!\[).*\n)*", "", toml, flags=re.M)
+    assert "[preprocessor" not in toml, toml
     (book.root / "book.toml").write_text(toml, encoding="utf-8")
 
 

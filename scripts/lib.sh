@@ -49,4 +49,14 @@ ensure_preprocessor() {
   cargo build --quiet --release --manifest-path preprocessor/Cargo.toml --bin mdbook-ormcompare
 }
 
+# The browser tests' npm packages (playwright-core, pinned in its lock file).
+ensure_browser_tests() {
+  local dir="$ROOT/tests/browser"
+  if [ "$(cat "$dir/node_modules/.lock-stamp" 2>/dev/null)" != "$(sha256sum < "$dir/package-lock.json")" ]; then
+    say "installing the browser tests' npm packages"
+    npm ci --prefix "$dir" --no-audit --no-fund --silent
+    sha256sum < "$dir/package-lock.json" > "$dir/node_modules/.lock-stamp"
+  fi
+}
+
 PREPROCESSOR="$ROOT/preprocessor/target/release/mdbook-ormcompare"

@@ -1,0 +1,96 @@
+// The built book in real Chromium: pages load cleanly, deferred disclosures
+// fill in, and panels stack at a phone's width.
+// Run by scripts/test after the book is built into book/ (BOOK_DIR overrides).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const BOOK = process.env.BOOK_DIR || path.resolve(__dirname, '../../book');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.SCREENSHOT_DIR || path.join(BOOK, '..', 'tests', 'browser', 'screenshots');
+
+let browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => { if (browser) await browser.close(); });
+
+async function open(file, viewport = { width: 1400, height: 1000 }) {
+  const page = await browser.newPage({ viewport });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith('file://')) problems.push(`request outside the site: ${r.url()}`); });
+  await page.goto('file://' + path.join(BOOK, file));
+  return { page, problems };
+}
+
+const chapters = fs.readdirSync(BOOK).filter((f) => f.endsWith('.html') && f !== '404.html' && f !== 'toc.html');
+
+test('every page loads without console errors or outside requests', async () => {
+  assert.ok(chapters.length >= 4, `found ${chapters}`);
+  for (const file of chapters) {
+    const { page, problems } = await open(file);
+    await page.waitForLoadState('load');
+    assert.deepEqual(problems, [], file);
+    await page.close();
+  }
+});
+
+test('opening a statement shows its rows and its exact SQL', async () => {
+  const { page, problems } = await open('how-to-read.html');
+  const side = page.locator('#cmp-read-first-look .ormc-side').first();
+  const statement = side.locator('.ormc-stmt[data-origin="orm"]').first();
+  await statement.locator('details.ormc-rows summary').click();
+  const rows = statement.locator('details.ormc-rows table tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 3);
+  assert.equal(await rows.nth(0).locator('td').nth(1).textContent(), 'Ada Lovelace');
+  await statement.locator('details.ormc-exact summary').click();
+  const exact = await statement.locator('details.ormc-exact code').textContent();
+  assert.equal(exact, await statement.getAttribute('data-sql'));
+  assert.match(exact, /^SELECT "customers"\."id" AS "id"/);
+  await page.screenshot({ path: path.join(SHOTS, 'panel-opened.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('database text is shown as text, never run', async () => {
+  const { page } = await open('how-to-read.html');
+  let alerted = false;
+  page.on('dialog', async (d) => { alerted = true; await d.dismiss(); });
+  const cell = page.locator('#sql-read-customers-with-notes td', { hasText: '<script>' });
+  assert.equal(await cell.count(), 1);
+  await page.waitForTimeout(100);
+  assert.equal(alerted, false);
+  await page.close();
+});
+
+test('panels sit side by side on a wide screen and stack on a phone', async () => {
+  const wide = await open('how-to-read.html');
+  const sides = wide.page.locator('#cmp-read-first-look .ormc-side');
+  const [a, b] = [await sides.nth(0).boundingBox(), await sides.nth(1).boundingBox()];
+  assert.ok(b.x > a.x + a.width - 1 && Math.abs(a.y - b.y) < 2, 'side by side');
+  await wide.page.close();
+
+  const phone = await open('how-to-read.html', { width: 390, height: 844 });
+  const small = phone.page.locator('#cmp-read-first-look .ormc-side');
+  const [c, d] = [await small.nth(0).boundingBox(), await small.nth(1).boundingBox()];
+  assert.ok(d.y >= c.y + c.height - 1, 'stacked');
+  assert.ok(c.width <= 390, `fits the screen (${c.width}px)`);
+  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+  await small.nth(0).scrollIntoViewIfNeeded();
+  await phone.page.screenshot({ path: path.join(SHOTS, 'phone.png') });
+  await phone.page.close();
+});
