@@ -55,12 +55,10 @@ impl Deferred {
             return;
         }
         let json = serde_json::to_string(&self.fragments).expect("strings serialize");
-        // `<`, `>` and `&` only occur inside JSON strings here, where \u escapes mean
-        // the same; escaping them keeps `</script>` from ever closing the element.
-        let json = json
-            .replace('<', "\\u003c")
-            .replace('>', "\\u003e")
-            .replace('&', "\\u0026");
+        // Inside <script>, only `</` (which could close the element) and `<!--`
+        // are dangerous; both occur only within JSON strings here, where `\/` and
+        // `\u003c` mean the same characters.
+        let json = json.replace("</", "<\\/").replace("<!--", "\\u003c!--");
         let _ = write!(
             out,
             "<script type=\"application/json\" class=\"ormc-deferred\">{json}</script>"

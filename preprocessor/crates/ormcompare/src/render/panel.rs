@@ -248,7 +248,7 @@ mod tests {
         assert!(html.contains("[\"&lt;p&gt;\"]"));
         assert!(html.contains("<details class=\"ormc-rows\" data-deferred=\"0\"><summary>Returned 1 row</summary></details>"));
         assert!(html
-            .contains("<script type=\"application/json\" class=\"ormc-deferred\">[\"\\u003cdiv"));
+            .contains("<script type=\"application/json\" class=\"ormc-deferred\">[\"<div class="));
         assert!(html.contains("data-sql=\"SELECT name FROM customers WHERE name &lt;&gt; ?\""));
         assert!(html.contains("ValueError: &lt;bad&gt;"));
         assert!(html.contains("<li>Django ORM: 1 query</li>"));
