@@ -1,7 +1,10 @@
 """Running a whole request: every section of every snippet, each on a fresh database."""
 
+import gc
 import platform
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from orm_runner import execute
@@ -67,6 +70,25 @@ def _run_recorded(
     return outcome, error
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Objects die by reference counting only while a section runs.
+
+    SQLAlchemy's identity map holds objects weakly, and when the cyclic collector
+    runs depends on allocation patterns that vary with memory layout. An object
+    collected between two loads turns an identity-map hit into a query, so a
+    capture could change between two runs of the same tree (the freshness test
+    caught one). Collecting between sections instead keeps captures repeatable.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 def run_section(
     kind: str, code: str, max_rows: int, setup_errors: dict[str, ErrorInfo]
 ) -> Response:
@@ -82,7 +104,7 @@ def run_section(
     error: ErrorInfo | None = None
     ran = False
     try:
-        with section_kind.open() as context:
+        with _no_cyclic_gc(), section_kind.open() as context:
             recorder = Recorder(context.connection, max_rows)
             statements = recorder.statements
             outcome, error = _run_recorded(kind, code, context, recorder, max_rows)

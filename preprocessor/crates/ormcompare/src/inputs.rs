@@ -4,6 +4,7 @@
 //! fixtures), the model definitions, the runner and the pinned library versions.
 //! Hashing all of them here, in Rust, lets a build decide freshness without Python.
 
+use crate::files::files_with_extension;
 use crate::syntax::Compare;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ impl SharedInputs {
     pub fn hash(snippets_dir: &Path, max_rows: usize) -> Result<SharedInputs, String> {
         let mut files: Vec<PathBuf> = SHARED_FILES.iter().map(|f| snippets_dir.join(f)).collect();
         for tree in SHARED_TREES {
-            python_files(&snippets_dir.join(tree), &mut files)?;
+            files.extend(files_with_extension(&snippets_dir.join(tree), "py")?);
         }
         files.sort();
         let mut hasher = Sha256::new();
@@ -65,22 +66,6 @@ fn feed(hasher: &mut Sha256, bytes: &[u8]) {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "__pycache__") {
-                python_files(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

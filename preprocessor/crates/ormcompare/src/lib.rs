@@ -6,6 +6,7 @@ pub mod capture;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
+pub mod files;
 pub mod inputs;
 pub mod mdbook;
 pub mod project;

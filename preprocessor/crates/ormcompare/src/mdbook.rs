@@ -3,11 +3,12 @@
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::files_with_extension;
 use crate::project::{CaptureMode, ChapterText, Project};
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::config::Config;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// The name mdBook knows this preprocessor by: `[preprocessor.ormcompare]`.
@@ -99,11 +100,8 @@ pub fn load_config(root: &Path) -> Result<Config, Diagnostics> {
 /// `capture` command works on (chapters not yet in SUMMARY.md included).
 pub fn chapters_on_disk(root: &Path, config: &Config) -> Result<Vec<ChapterText>, Diagnostics> {
     let src = config.book.src.clone();
-    let mut files = Vec::new();
-    collect_markdown(&root.join(&src), &mut files)
-        .map_err(|e| Diagnostics::from(Diagnostic::new(&src, 1, e)))?;
-    files.sort();
-    files
+    files_with_extension(&root.join(&src), "md")
+        .map_err(|e| Diagnostics::from(Diagnostic::new(&src, 1, e)))?
         .into_iter()
         .map(|file| {
             let content = std::fs::read_to_string(&file).map_err(|e| {
@@ -113,18 +111,4 @@ pub fn chapters_on_disk(root: &Path, config: &Config) -> Result<Vec<ChapterText>
             Ok(ChapterText { path, content })
         })
         .collect()
-}
-
-fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            collect_markdown(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -21,18 +21,12 @@ pub fn render_versions(
         ),
         _ => ("", "capturing"),
     };
-    for (key, version) in captured {
+    let captured = captured.iter().map(|(key, version)| {
         let (name, purpose) = label(key);
         let name = if name.is_empty() { key.as_str() } else { name };
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text(name),
-            text(version),
-            text(purpose)
-        );
-    }
-    for (name, version, purpose) in build {
+        (name, version.as_str(), purpose)
+    });
+    for (name, version, purpose) in captured.chain(build.iter().copied()) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
