@@ -41,6 +41,11 @@ impl DemoDb {
         let mut conn = Connection::open_in_memory().map_err(sql_error)?;
         conn.deserialize_read_exact(MAIN_DB, self.image.as_slice(), self.image.len(), false)
             .map_err(sql_error)?;
+        // SQLite's documented default, whatever the build's compile-time flags say
+        // (rusqlite's bundled SQLite turns foreign keys on): the same as Python's
+        // sqlite3, so what a library leaves alone is replayed as it ran.
+        conn.execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(sql_error)?;
         let budget = Budget::new(limits.max_steps);
         conn.progress_handler(STEPS_PER_CALL as i32, Some(budget.handler()))
             .map_err(sql_error)?;
@@ -214,6 +219,22 @@ mod tests {
             panic!("expected rows")
         };
         assert_eq!(table.rows, vec![vec![Value::Integer(3)]]);
+    }
+
+    #[test]
+    fn foreign_keys_start_off_as_in_sqlites_default() {
+        let db = DemoDb::build(
+            "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id INTEGER REFERENCES p(id));",
+            "",
+        )
+        .unwrap();
+        let mut s = db.fresh(Limits::default()).unwrap();
+        assert_eq!(
+            s.run("INSERT INTO c VALUES (7)", &[]).unwrap(),
+            Outcome::Changed(1)
+        );
+        s.run("PRAGMA foreign_keys = ON", &[]).unwrap();
+        assert!(s.run("INSERT INTO c VALUES (8)", &[]).is_err());
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //!
 //! The same code serves the build (the preprocessor replays what the ORMs sent)
 //! and, compiled to WebAssembly, the reader's browser. It knows nothing about
-//! files, snippets or HTML: it takes SQL text and parameters and gives back
-//! tables, or an error a reader can understand.
+//! files or snippets: it takes SQL text and parameters and gives back tables, or
+//! an error a reader can understand, and renders a table as HTML (`html`) so
+//! both places show results with the same markup.
 
 mod budget;
 mod database;
+pub mod html;
 mod schema;
 mod table;
 mod value;

@@ -9,7 +9,6 @@ mod panel;
 mod schema;
 mod sql;
 mod sql_run;
-mod table;
 mod versions;
 
 pub use panel::{render_compare, SideView};

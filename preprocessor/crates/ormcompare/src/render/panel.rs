@@ -1,10 +1,10 @@
 use super::sql::{render_params, render_sql, sql_attrs};
-use super::table::{render_table, row_count};
 use super::{attr, code_block, pre, text, Deferred};
 use crate::capture::{Capture, Origin, SectionCapture, Statement};
 use crate::checks::{plural, Passed};
 use crate::replay::Replayed;
 use crate::syntax::{Compare, Section};
+use demo_engine::html::{render_table, row_count};
 use std::fmt::Write;
 
 /// One side of a comparison: the block's section, its capture, and what the

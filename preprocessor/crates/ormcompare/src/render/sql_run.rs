@@ -1,6 +1,6 @@
 use super::attr;
 use super::sql::{render_sql, sql_attrs};
-use super::table::{render_table, row_count};
+use demo_engine::html::render_outcome;
 use demo_engine::Outcome;
 use std::fmt::Write;
 
@@ -23,23 +23,7 @@ pub fn render_sql_run(
             sql_attrs(sql, None)
         );
         render_sql(&mut out, sql);
-        match outcome {
-            Outcome::Rows(table) => {
-                let _ = write!(
-                    out,
-                    "<div class=\"ormc-label\">{}</div>",
-                    row_count(table.total_rows)
-                );
-                render_table(&mut out, table, shown_rows);
-            }
-            Outcome::Changed(n) => {
-                let _ = write!(
-                    out,
-                    "<div class=\"ormc-changed\">{} changed</div>",
-                    row_count(*n)
-                );
-            }
-        }
+        render_outcome(&mut out, outcome, shown_rows);
         out.push_str("</li>");
     }
     out.push_str("</ol></div>");

@@ -1,9 +1,16 @@
-use super::text;
-use demo_engine::{Table, Value};
+//! Result tables as HTML: one markup for the book's build-time tables and the
+//! tables the browser shows after a Run, so the two look (and compare) the same.
+//! Every value is escaped.
+
+use crate::{Outcome, Table, Value};
 use std::fmt::Write;
 
+fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_text(s)
+}
+
 /// A result table, cut at `shown` rows with a count of what was left out.
-pub(crate) fn render_table(out: &mut String, table: &Table, shown: usize) {
+pub fn render_table(out: &mut String, table: &Table, shown: usize) {
     out.push_str("<div class=\"ormc-table-wrap\"><table class=\"ormc-table\"><thead><tr>");
     for column in &table.columns {
         let _ = write!(out, "<th>{}</th>", text(column));
@@ -45,8 +52,29 @@ fn cell(out: &mut String, value: &Value) {
     }
 }
 
+/// What one statement gave: a row count and its table, or how many rows it changed.
+pub fn render_outcome(out: &mut String, outcome: &Outcome, shown: usize) {
+    match outcome {
+        Outcome::Rows(table) => {
+            let _ = write!(
+                out,
+                "<div class=\"ormc-label\">{}</div>",
+                row_count(table.total_rows)
+            );
+            render_table(out, table, shown);
+        }
+        Outcome::Changed(n) => {
+            let _ = write!(
+                out,
+                "<div class=\"ormc-changed\">{} changed</div>",
+                row_count(*n)
+            );
+        }
+    }
+}
+
 /// "3 rows", "1 row".
-pub(crate) fn row_count(n: usize) -> String {
+pub fn row_count(n: usize) -> String {
     format!("{n} {}", if n == 1 { "row" } else { "rows" })
 }
 
