@@ -59,4 +59,41 @@ ensure_browser_tests() {
   fi
 }
 
+# SQLite features the in-page runner does without (full-text search, R-trees,
+# sessions, virtual tables for introspection...): the book's SQL uses none of
+# them, and leaving them out keeps the download small.
+export SQLITE_WASM_RS_FLAGS="-USQLITE_ENABLE_FTS5 -USQLITE_ENABLE_RTREE -USQLITE_ENABLE_SESSION \
+  -USQLITE_ENABLE_PREUPDATE_HOOK -USQLITE_ENABLE_DBSTAT_VTAB -USQLITE_ENABLE_DBPAGE_VTAB \
+  -USQLITE_ENABLE_BYTECODE_VTAB -USQLITE_ENABLE_STMTVTAB -USQLITE_ENABLE_COLUMN_METADATA \
+  -USQLITE_ENABLE_UNLOCK_NOTIFY -USQLITE_ENABLE_API_ARMOR -DSQLITE_OMIT_UTF16 \
+  -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_TCL_VARIABLE \
+  -DSQLITE_OMIT_INTROSPECTION_PRAGMAS"
+
+# The in-page runner: demo-engine compiled to wasm32, with its wasm-bindgen glue,
+# written to src/runner/ (mdBook copies it into the book). The wasm-bindgen CLI
+# must be the exact version of the wasm-bindgen crate in Cargo.lock.
+ensure_wasm() {
+  local out="$ROOT/src/runner"
+  local wbg_version
+  wbg_version="$(grep -A1 '^name = "wasm-bindgen"$' preprocessor/Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]; then
+    say "installing wasm-bindgen-cli $wbg_version into .tools/ (first run only)"
+    cargo install wasm-bindgen-cli --version "$wbg_version" --root "$TOOLS" --quiet
+  fi
+  say "building the in-page runner (wasm)"
+  cargo build --quiet --manifest-path preprocessor/Cargo.toml --profile wasm \
+    --target wasm32-unknown-unknown -p demo-engine-web
+  local built="preprocessor/target/wasm32-unknown-unknown/wasm/demo_engine_web.wasm"
+  if [ ! -f "$out/demo_engine_web_bg.wasm" ] || [ "$built" -nt "$out/demo_engine_web_bg.wasm" ]; then
+    # No name section: readers never need wasm function names, and it is a
+    # sixth of the download.
+    "$TOOLS/bin/wasm-bindgen" --target no-modules --no-typescript --remove-name-section \
+      --remove-producers-section --out-dir "$out" "$built"
+  fi
+}
+
 PREPROCESSOR="$ROOT/preprocessor/target/release/mdbook-ormcompare"

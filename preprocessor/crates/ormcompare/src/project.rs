@@ -217,6 +217,7 @@ impl Project {
                 Snippet::SqlRun(block) => self.render_sql_run(path, block),
                 Snippet::Schema(SchemaView::Diagram) => Ok(render::render_diagram(&tables)),
                 Snippet::Schema(SchemaView::Ddl) => Ok(render::render_ddl(&tables)),
+                Snippet::Playground(starters) => Ok(render::render_playground(starters, &tables)),
                 Snippet::Versions => versions_of(&captures)
                     .map(|v| {
                         render::render_versions(

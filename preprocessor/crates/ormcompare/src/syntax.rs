@@ -126,6 +126,14 @@ pub enum Snippet {
     SqlRun(SqlRun),
     Schema(SchemaView),
     Versions,
+    Playground(Vec<Starter>),
+}
+
+/// A starter query of the playground: `-- name: Title` followed by its SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    pub title: String,
+    pub sql: String,
 }
 
 /// `Ok(None)` for blocks that are not ours (plain code stays as it is).
@@ -157,6 +165,12 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
             }
             Snippet::Versions
         }
+        "playground" => {
+            if !rest.is_empty() {
+                return Err(at("`playground` takes no options".into()));
+            }
+            Snippet::Playground(parse_starters(path, block)?)
+        }
         _ => return Ok(None),
     };
     if block.nested {
@@ -165,13 +179,51 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
              quote; move it out"
         )));
     }
-    if !matches!(snippet, Snippet::Compare(_) | Snippet::SqlRun(_)) && !block.body.trim().is_empty()
-    {
+    if matches!(snippet, Snippet::Schema(_) | Snippet::Versions) && !block.body.trim().is_empty() {
         return Err(at(format!(
             "a `{lang}` block takes no body; leave it empty"
         )));
     }
     Ok(Some(snippet))
+}
+
+fn parse_starters(path: &Path, block: &FencedBlock) -> Result<Vec<Starter>, Diagnostic> {
+    let mut starters: Vec<Starter> = Vec::new();
+    for (index, text) in block.body.lines().enumerate() {
+        if let Some(title) = text.strip_prefix("-- name:") {
+            starters.push(Starter {
+                title: title.trim().to_string(),
+                sql: String::new(),
+            });
+        } else if let Some(starter) = starters.last_mut() {
+            starter.sql.push_str(text);
+            starter.sql.push('\n');
+        } else if !text.trim().is_empty() {
+            return Err(Diagnostic::new(
+                path,
+                block.body_line(index),
+                "SQL before the first starter; begin each with a line `-- name: Title`",
+            ));
+        }
+    }
+    for starter in &mut starters {
+        starter.sql = starter.sql.trim().to_string();
+        if starter.title.is_empty() || starter.sql.is_empty() {
+            return Err(Diagnostic::new(
+                path,
+                block.line,
+                "every playground starter needs a title (`-- name: Title`) and some SQL",
+            ));
+        }
+    }
+    if starters.is_empty() {
+        return Err(Diagnostic::new(
+            path,
+            block.line,
+            "a `playground` block needs at least one starter query: `-- name: Title` then SQL",
+        ));
+    }
+    Ok(starters)
 }
 
 /// `key=value` options and bare flags of an info string or section header.
@@ -407,6 +459,20 @@ mod tests {
         };
         assert_eq!(s.rows, Some(2));
         assert_eq!(s.sql, "SELECT 1;\n");
+    }
+
+    #[test]
+    fn parses_playground_starters() {
+        let md = "```playground\n-- name: All\nSELECT 1;\n\n-- name: Two\nSELECT 2;\n```\n";
+        let Some(Snippet::Playground(starters)) = parse(md).unwrap() else {
+            panic!()
+        };
+        assert_eq!(starters.len(), 2);
+        assert_eq!(starters[1].title, "Two");
+        assert_eq!(starters[0].sql, "SELECT 1;");
+        assert!(error("```playground\nSELECT 1;\n```\n")
+            .contains("src/ch.md:2: SQL before the first starter"));
+        assert!(error("```playground\n```\n").contains("at least one starter"));
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! a blank line.
 
 mod panel;
+mod playground;
 mod schema;
 mod sql;
 mod sql_run;
 mod versions;
 
 pub use panel::{render_compare, SideView};
+pub use playground::render_playground;
 pub use schema::{render_ddl, render_diagram};
 pub use sql_run::render_sql_run;
 pub use versions::render_versions;

@@ -129,7 +129,7 @@ fn render_statement(
     let _ = write!(
         out,
         "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\"{}>",
-        sql_attrs(&statement.sql, Some(&statement.params))
+        sql_attrs(&statement.sql, Some((&statement.params, statement.many)))
     );
     render_sql(out, &statement.sql);
     render_params(out, &statement.params, statement.many);

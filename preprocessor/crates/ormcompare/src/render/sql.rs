@@ -51,11 +51,15 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
     }
 }
 
-/// ` data-sql="..." data-params="..."` for a statement's element.
-pub(crate) fn sql_attrs(sql: &str, params: Option<&serde_json::Value>) -> String {
+/// ` data-sql="..." data-params="..."` for a statement's element, and
+/// ` data-many="true"` when it ran once per parameter list (`executemany`).
+pub(crate) fn sql_attrs(sql: &str, params: Option<(&serde_json::Value, bool)>) -> String {
     let mut attrs = format!(" data-sql=\"{}\"", attr(sql));
-    if let Some(params) = params {
+    if let Some((params, many)) = params {
         let _ = write!(attrs, " data-params=\"{}\"", attr(&params.to_string()));
+        if many {
+            attrs.push_str(" data-many=\"true\"");
+        }
     }
     attrs
 }
@@ -106,7 +110,7 @@ mod tests {
         assert!(out.contains("Exact SQL sent"));
         assert!(out.contains("&lt;x&gt;"));
         assert!(!out.contains("<x>"));
-        let attrs = sql_attrs("a = '\"<x>'", Some(&serde_json::json!(["<y>"])));
+        let attrs = sql_attrs("a = '\"<x>'", Some((&serde_json::json!(["<y>"]), false)));
         assert_eq!(
             attrs,
             " data-sql=\"a = '&quot;&lt;x&gt;'\" data-params=\"[&quot;&lt;y&gt;&quot;]\""
