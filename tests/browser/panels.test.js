@@ -1,44 +1,42 @@
 // The built book in real Chromium: pages load cleanly, deferred disclosures
-// fill in, and panels stack at a phone's width.
-// Run by scripts/test after the book is built into book/ (BOOK_DIR overrides).
+// fill in, panels stack at a phone's width.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { BOOK, serveBook, launch } = require('./support');
 
-const BOOK = process.env.BOOK_DIR || path.resolve(__dirname, '../../book');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.SCREENSHOT_DIR || path.join(BOOK, '..', 'tests', 'browser', 'screenshots');
-
+const SHOTS = process.env.SCREENSHOT_DIR || path.join(__dirname, 'screenshots');
 let browser;
+let site;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium (.ci/run does)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
+  site = await serveBook();
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
-after(async () => { if (browser) await browser.close(); });
+after(async () => {
+  if (browser) await browser.close();
+  if (site) await site.close();
+});
 
 async function open(file, viewport = { width: 1400, height: 1000 }) {
   const page = await browser.newPage({ viewport });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith('file://')) problems.push(`request outside the site: ${r.url()}`); });
-  await page.goto('file://' + path.join(BOOK, file));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(site.origin)) problems.push(`request outside the site: ${r.url()}`);
+  });
+  await page.goto(`${site.origin}/${file}`);
   return { page, problems };
 }
 
-const chapters = fs.readdirSync(BOOK).filter((f) => f.endsWith('.html') && f !== '404.html' && f !== 'toc.html');
+const chapters = fs.readdirSync(BOOK).filter((f) => f.endsWith('.html') && !['404.html', 'toc.html'].includes(f));
 
 test('every page loads without console errors or outside requests', async () => {
-  assert.ok(chapters.length >= 4, `found ${chapters}`);
+  assert.ok(chapters.length >= 5, `found ${chapters}`);
   for (const file of chapters) {
     const { page, problems } = await open(file);
     await page.waitForLoadState('load');
@@ -83,14 +81,20 @@ test('panels sit side by side on a wide screen and stack on a phone', async () =
   assert.ok(b.x > a.x + a.width - 1 && Math.abs(a.y - b.y) < 2, 'side by side');
   await wide.page.close();
 
-  const phone = await open('how-to-read.html', { width: 390, height: 844 });
-  const small = phone.page.locator('#cmp-read-first-look .ormc-side');
-  const [c, d] = [await small.nth(0).boundingBox(), await small.nth(1).boundingBox()];
-  assert.ok(d.y >= c.y + c.height - 1, 'stacked');
-  assert.ok(c.width <= 390, `fits the screen (${c.width}px)`);
-  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
-  await small.nth(0).scrollIntoViewIfNeeded();
-  await phone.page.screenshot({ path: path.join(SHOTS, 'phone.png') });
-  await phone.page.close();
+  for (const file of ['how-to-read.html', 'playground.html']) {
+    const phone = await open(file, { width: 390, height: 844 });
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${file}: no sideways scrolling (${overflow}px)`);
+    if (file === 'how-to-read.html') {
+      const small = phone.page.locator('#cmp-read-first-look .ormc-side');
+      const [c, d] = [await small.nth(0).boundingBox(), await small.nth(1).boundingBox()];
+      assert.ok(d.y >= c.y + c.height - 1, 'stacked');
+      assert.ok(c.width <= 390, `fits the screen (${c.width}px)`);
+      await small.nth(0).scrollIntoViewIfNeeded();
+    } else {
+      await phone.page.locator('.ormc-playground').scrollIntoViewIfNeeded();
+    }
+    await phone.page.screenshot({ path: path.join(SHOTS, `phone-${file.replace('.html', '')}.png`) });
+    await phone.page.close();
+  }
 });

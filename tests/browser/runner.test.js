@@ -1,0 +1,178 @@
+// The in-page runner in real Chromium: the engine loads on the first Run only,
+// every statement the book shows re-runs to its build-time rows, and edits,
+// errors, runaway queries and kept changes behave.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { BOOK, serveBook, launch } = require('./support');
+
+const SHOTS = process.env.SCREENSHOT_DIR || path.join(__dirname, 'screenshots');
+let browser;
+let site;
+
+before(async () => {
+  browser = await launch();
+  site = await serveBook();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (site) await site.close();
+});
+
+async function open(file) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${site.origin}/${file}`);
+  return { page, problems };
+}
+
+// Rows of the first table inside `root`, as arrays of cell texts.
+function rowsOf(root) {
+  const table = root.querySelector('table.ormc-table');
+  if (!table) return null;
+  return [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent));
+}
+
+test('the engine is fetched on the first Run, not on page load', async () => {
+  const { page } = await open('how-to-read.html');
+  await page.waitForLoadState('load');
+  assert.ok(!site.served.some((p) => p.includes('/runner/')), 'nothing from runner/ before a Run');
+  const statement = page.locator('#cmp-read-first-look .ormc-stmt[data-sql]').first();
+  await statement.getByRole('button', { name: 'Run' }).click();
+  await statement.locator('.ormc-run-result table').waitFor();
+  assert.ok(site.served.some((p) => p.endsWith('/runner/demo_engine_web_bg.wasm')));
+  await page.close();
+});
+
+test('Run on every SQL statement in the book gives its build-time rows', async () => {
+  const pages = fs.readdirSync(BOOK).filter((f) => f.endsWith('.html') && !['404.html', 'toc.html', 'print.html', 'playground.html'].includes(f));
+  let checked = 0;
+  let compared = 0;
+  for (const file of pages) {
+    const { page, problems } = await open(file);
+    const count = await page.locator('.ormc .ormc-stmt[data-sql]').count();
+    for (let i = 0; i < count; i++) {
+      const result = await page.evaluate(async (index) => {
+        const statement = document.querySelectorAll('.ormc .ormc-stmt[data-sql]')[index];
+        // The build-time table: the deferred fragment of a panel statement, or
+        // the table a `sql run` block shows.
+        let expected = null;
+        const details = statement.querySelector('details.ormc-rows');
+        if (details) {
+          const island = statement.closest('.ormc-side').querySelector('script.ormc-deferred');
+          const holder = document.createElement('div');
+          holder.innerHTML = JSON.parse(island.textContent)[Number(details.dataset.deferred)];
+          expected = holder;
+        } else if (statement.dataset.origin === 'book') {
+          expected = statement;
+        }
+        const answer = await window.ormcRun(statement);
+        const out = statement.querySelector('.ormc-run-out');
+        return { answer: answer.status, message: answer.message, sql: statement.dataset.sql.slice(0, 80),
+          expected: expected && expected.querySelector('table.ormc-table') ? expected.outerHTML : null,
+          got: out.innerHTML };
+      }, i);
+      assert.equal(result.answer, 'ok', `${file} #${i + 1} (${result.sql}): ${result.message}`);
+      if (result.expected) {
+        const [want, got] = await page.evaluate(([w, g]) => {
+          const rows = (html) => {
+            const holder = document.createElement('div');
+            holder.innerHTML = html;
+            const table = holder.querySelector('table.ormc-table');
+            return { head: [...table.querySelectorAll('th')].map((th) => th.textContent),
+              rows: [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent)),
+              cut: (holder.querySelector('.ormc-cut') || {}).textContent || '' };
+          };
+          return [rows(w), rows(g)];
+        }, [result.expected, result.got]);
+        assert.deepEqual(got.head, want.head, `${file} #${i + 1} columns`);
+        assert.equal(got.cut, want.cut, `${file} #${i + 1} cut`);
+        // Rows that tie under ORDER BY may come back in another order: same rows.
+        assert.deepEqual([...got.rows].map(String).sort(), [...want.rows].map(String).sort(), `${file} #${i + 1} rows (${result.sql})`);
+        compared++;
+      }
+      checked++;
+    }
+    assert.deepEqual(problems, [], file);
+    await page.close();
+  }
+  console.log(`ran ${checked} statements, compared ${compared} tables`);
+  assert.ok(checked >= 60 && compared >= 50, `ran ${checked}, compared ${compared}`);
+});
+
+test('Edit, Run shows the new rows; Reset brings the book back', async () => {
+  const { page } = await open('how-to-read.html');
+  const statement = page.locator('#sql-read-row-counts .ormc-stmt');
+  await statement.getByRole('button', { name: 'Edit' }).click();
+  const editor = statement.locator('.ormc-editor textarea');
+  await editor.fill('SELECT name FROM tags ORDER BY name LIMIT 2;');
+  assert.match(await statement.locator('.ormc-editor code').innerHTML(), /hljs-keyword/, 'highlighted');
+  await statement.getByRole('button', { name: 'Run' }).click();
+  const rows = statement.locator('.ormc-run-result tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2);
+  await page.screenshot({ path: path.join(SHOTS, 'edit-run.png') });
+  await statement.getByRole('button', { name: 'Reset' }).click();
+  assert.equal(await statement.locator('.ormc-editor').count(), 0);
+  assert.equal(await statement.locator('.ormc-run-out').count(), 0);
+  assert.ok(await statement.locator('pre.ormc-sql').isVisible());
+  await page.close();
+});
+
+test('a broken query shows its error in words', async () => {
+  const { page, problems } = await open('playground.html');
+  const console_ = page.locator('.ormc-playground .ormc-stmt');
+  await console_.locator('textarea').fill('SELECT nope FROM customers;');
+  await console_.getByRole('button', { name: 'Run' }).click();
+  const error = console_.locator('.ormc-run-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /no such column: nope/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a runaway query is interrupted and the page keeps answering', async () => {
+  const { page } = await open('playground.html');
+  const console_ = page.locator('.ormc-playground .ormc-stmt');
+  await console_.locator('textarea').fill(
+    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;');
+  await console_.getByRole('button', { name: 'Run' }).click();
+  // While the worker grinds, the page still reacts at once.
+  const started = Date.now();
+  const answered = await page.evaluate(() => new Promise((resolve) => {
+    const t0 = performance.now();
+    setTimeout(() => resolve(performance.now() - t0), 10);
+  }));
+  assert.ok(answered < 200, `timer answered after ${answered} ms`);
+  await page.getByRole('button', { name: 'The category tree' }).waitFor();
+  const error = console_.locator('.ormc-run-error');
+  await error.waitFor({ timeout: 15000 });
+  assert.match(await error.textContent(), /interrupted after \d+ SQLite steps/);
+  assert.ok(Date.now() - started < 15000);
+  // And the runner still works afterwards.
+  await page.getByRole('button', { name: 'Customers by city' }).click();
+  await console_.locator('.ormc-run-result table').waitFor();
+  await page.close();
+});
+
+test('keep changes carries a write to the next Run; unticked, each Run is fresh', async () => {
+  const { page } = await open('playground.html');
+  const console_ = page.locator('.ormc-playground .ormc-stmt');
+  const run = async (sql) => {
+    await console_.locator('textarea').fill(sql);
+    await console_.getByRole('button', { name: 'Run' }).click();
+    await page.waitForFunction(() => !document.querySelector('.ormc-playground .ormc-running'));
+    return console_.locator('.ormc-run-out').textContent();
+  };
+  await console_.locator('.ormc-keep input').check();
+  await run('DELETE FROM order_lines; DELETE FROM orders;');
+  assert.match(await run('SELECT count(*) AS n FROM orders;'), /n0/);
+  await console_.locator('.ormc-keep input').uncheck();
+  assert.match(await run('SELECT count(*) AS n FROM orders;'), /n30/);
+  await page.close();
+});
