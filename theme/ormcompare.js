@@ -220,6 +220,8 @@
     var out = statement.querySelector(':scope > .ormc-run-out');
     if (out) out.remove();
     if (worker) ask({ op: 'reset' });
+    // The playground is always an editor: back to its first starter.
+    if (statement.closest('.ormc-playground')) openEditor(statement, statement.dataset.sql);
   }
 
   function button(label, title, action) {
@@ -227,7 +229,7 @@
     b.type = 'button';
     b.textContent = label;
     b.title = title;
-    b.className = 'ormc-btn';
+    b.className = 'ormc-btn ormc-' + label.toLowerCase();
     b.addEventListener('click', action);
     return b;
   }
@@ -267,6 +269,8 @@
     var statement = playground.querySelector('.ormc-stmt');
     var area = openEditor(statement, statement.dataset.sql);
     area.rows = 8;
+    // Already an editor: Edit has nothing to add here.
+    statement.querySelector('.ormc-run-bar .ormc-edit').hidden = true;
     playground.querySelectorAll('.ormc-starter').forEach(function (starter) {
       starter.addEventListener('click', function () {
         openEditor(statement, starter.dataset.sql);

@@ -136,6 +136,19 @@ test('a broken query shows its error in words', async () => {
   await page.close();
 });
 
+test('a huge result is cut, with a count of the rows left out', async () => {
+  const { page } = await open('playground.html');
+  const console_ = page.locator('.ormc-playground .ormc-stmt');
+  await console_.locator('textarea').fill(
+    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i FROM n;');
+  await console_.getByRole('button', { name: 'Run' }).click();
+  const cut = console_.locator('.ormc-run-result .ormc-cut');
+  await cut.waitFor();
+  assert.equal(await cut.textContent(), '… and 99988 more rows not shown (100000 in all)');
+  assert.equal(await console_.locator('.ormc-run-result tbody tr').count(), 12);
+  await page.close();
+});
+
 test('a runaway query is interrupted and the page keeps answering', async () => {
   const { page } = await open('playground.html');
   const console_ = page.locator('.ormc-playground .ormc-stmt');
@@ -174,5 +187,9 @@ test('keep changes carries a write to the next Run; unticked, each Run is fresh'
   assert.match(await run('SELECT count(*) AS n FROM orders;'), /n0/);
   await console_.locator('.ormc-keep input').uncheck();
   assert.match(await run('SELECT count(*) AS n FROM orders;'), /n30/);
+  // Reset in the playground brings back its first starter, still editable.
+  await console_.getByRole('button', { name: 'Reset' }).click();
+  assert.match(await console_.locator('textarea').inputValue(), /^SELECT city, count\(\*\) AS customers/);
+  assert.equal(await console_.getByRole('button', { name: 'Edit' }).isVisible(), false);
   await page.close();
 });
