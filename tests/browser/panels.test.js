@@ -4,34 +4,10 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BOOK, serveBook, launch } = require('./support');
+const { BOOK, SHOTS, useBook } = require('./support');
 
-const SHOTS = process.env.SCREENSHOT_DIR || path.join(__dirname, 'screenshots');
-let browser;
-let site;
-
-before(async () => {
-  browser = await launch();
-  site = await serveBook();
-  fs.mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (site) await site.close();
-});
-
-async function open(file, viewport = { width: 1400, height: 1000 }) {
-  const page = await browser.newPage({ viewport });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(site.origin)) problems.push(`request outside the site: ${r.url()}`);
-  });
-  await page.goto(`${site.origin}/${file}`);
-  return { page, problems };
-}
+const book = useBook({ before, after });
+const open = (...args) => book.open(...args);
 
 const chapters = fs.readdirSync(BOOK).filter((f) => f.endsWith('.html') && !['404.html', 'toc.html'].includes(f));
 

@@ -5,47 +5,19 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BOOK, serveBook, launch } = require('./support');
+const { BOOK, SHOTS, useBook } = require('./support');
 
-const SHOTS = process.env.SCREENSHOT_DIR || path.join(__dirname, 'screenshots');
-let browser;
-let site;
-
-before(async () => {
-  browser = await launch();
-  site = await serveBook();
-  fs.mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (site) await site.close();
-});
-
-async function open(file) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${site.origin}/${file}`);
-  return { page, problems };
-}
-
-// Rows of the first table inside `root`, as arrays of cell texts.
-function rowsOf(root) {
-  const table = root.querySelector('table.ormc-table');
-  if (!table) return null;
-  return [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent));
-}
+const book = useBook({ before, after });
+const open = (...args) => book.open(...args);
 
 test('the engine is fetched on the first Run, not on page load', async () => {
   const { page } = await open('how-to-read.html');
   await page.waitForLoadState('load');
-  assert.ok(!site.served.some((p) => p.includes('/runner/')), 'nothing from runner/ before a Run');
+  assert.ok(!book.site.served.some((p) => p.includes('/runner/')), 'nothing from runner/ before a Run');
   const statement = page.locator('#cmp-read-first-look .ormc-stmt[data-sql]').first();
   await statement.getByRole('button', { name: 'Run' }).click();
   await statement.locator('.ormc-run-result table').waitFor();
-  assert.ok(site.served.some((p) => p.endsWith('/runner/demo_engine_web_bg.wasm')));
+  assert.ok(book.site.served.some((p) => p.endsWith('/runner/demo_engine_web_bg.wasm')));
   await page.close();
 });
 

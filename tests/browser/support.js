@@ -49,4 +49,36 @@ async function launch() {
   });
 }
 
-module.exports = { BOOK, serveBook, launch };
+const SHOTS = process.env.SCREENSHOT_DIR || path.join(__dirname, 'screenshots');
+
+/**
+ * For a test file: starts Chromium and the book's server before its tests and
+ * stops them after. `open(file, viewport)` loads a page and collects its
+ * problems (console errors, page errors, requests outside the site).
+ */
+function useBook(hooks) {
+  const state = { browser: null, site: null };
+  hooks.before(async () => {
+    state.browser = await launch();
+    state.site = await serveBook();
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+  hooks.after(async () => {
+    if (state.browser) await state.browser.close();
+    if (state.site) await state.site.close();
+  });
+  state.open = async (file, viewport = { width: 1400, height: 1000 }) => {
+    const page = await state.browser.newPage({ viewport });
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(state.site.origin)) problems.push(`request outside the site: ${r.url()}`);
+    });
+    await page.goto(`${state.site.origin}/${file}`);
+    return { page, problems };
+  };
+  return state;
+}
+
+module.exports = { BOOK, SHOTS, serveBook, launch, useBook };
