@@ -11,7 +11,7 @@ use crate::replay::{self, short};
 use crate::runner;
 use crate::scan::fenced_blocks;
 use crate::syntax::{parse_block, Compare, SchemaView, Snippet, SqlRun};
-use demo_engine::{DemoDb, Limits, TableInfo};
+use demo_engine::{DemoDb, Limits};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -328,11 +328,6 @@ impl Project {
             &steps,
             self.settings.shown_rows,
         ))
-    }
-
-    /// The schema as SQLite reads it (for tests and tools).
-    pub fn tables(&self) -> Vec<TableInfo> {
-        self.db.tables().unwrap_or_default()
     }
 }
 
