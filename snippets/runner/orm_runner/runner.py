@@ -78,15 +78,16 @@ def _no_cyclic_gc() -> Iterator[None]:
     runs depends on allocation patterns that vary with memory layout. An object
     collected between two loads turns an identity-map hit into a query, so a
     capture could change between two runs of the same tree (the freshness test
-    caught one). Collecting between sections instead keeps captures repeatable.
+    caught one). Collecting between sections instead keeps captures repeatable;
+    freezing what survives keeps each of those collections small.
     """
     gc.collect()
+    gc.freeze()
     gc.disable()
     try:
         yield
     finally:
         gc.enable()
-        gc.collect()
 
 
 def run_section(
