@@ -96,11 +96,20 @@ test('Edit, Run shows the new rows; Reset brings the book back', async () => {
   await page.close();
 });
 
-test('a broken query shows its error in words', async () => {
+// The playground page, and a way to type SQL into its console and press Run.
+async function playground() {
   const { page, problems } = await open('playground.html');
   const console_ = page.locator('.ormc-playground .ormc-stmt');
-  await console_.locator('textarea').fill('SELECT nope FROM customers;');
-  await console_.getByRole('button', { name: 'Run' }).click();
+  const type = async (sql) => {
+    await console_.locator('textarea').fill(sql);
+    await console_.getByRole('button', { name: 'Run' }).click();
+  };
+  return { page, problems, console_, type };
+}
+
+test('a broken query shows its error in words', async () => {
+  const { page, problems, console_, type } = await playground();
+  await type('SELECT nope FROM customers;');
   const error = console_.locator('.ormc-run-error');
   await error.waitFor();
   assert.match(await error.textContent(), /no such column: nope/);
@@ -109,11 +118,8 @@ test('a broken query shows its error in words', async () => {
 });
 
 test('a huge result is cut, with a count of the rows left out', async () => {
-  const { page } = await open('playground.html');
-  const console_ = page.locator('.ormc-playground .ormc-stmt');
-  await console_.locator('textarea').fill(
-    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i FROM n;');
-  await console_.getByRole('button', { name: 'Run' }).click();
+  const { page, console_, type } = await playground();
+  await type('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i FROM n;');
   const cut = console_.locator('.ormc-run-result .ormc-cut');
   await cut.waitFor();
   assert.equal(await cut.textContent(), '… and 99988 more rows not shown (100000 in all)');
@@ -122,11 +128,8 @@ test('a huge result is cut, with a count of the rows left out', async () => {
 });
 
 test('a runaway query is interrupted and the page keeps answering', async () => {
-  const { page } = await open('playground.html');
-  const console_ = page.locator('.ormc-playground .ormc-stmt');
-  await console_.locator('textarea').fill(
-    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;');
-  await console_.getByRole('button', { name: 'Run' }).click();
+  const { page, console_, type } = await playground();
+  await type('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;');
   // While the worker grinds, the page still reacts at once.
   const started = Date.now();
   const answered = await page.evaluate(() => new Promise((resolve) => {
@@ -146,11 +149,9 @@ test('a runaway query is interrupted and the page keeps answering', async () => 
 });
 
 test('keep changes carries a write to the next Run; unticked, each Run is fresh', async () => {
-  const { page } = await open('playground.html');
-  const console_ = page.locator('.ormc-playground .ormc-stmt');
+  const { page, console_, type } = await playground();
   const run = async (sql) => {
-    await console_.locator('textarea').fill(sql);
-    await console_.getByRole('button', { name: 'Run' }).click();
+    await type(sql);
     await page.waitForFunction(() => !document.querySelector('.ormc-playground .ormc-running'));
     return console_.locator('.ormc-run-out').textContent();
   };
