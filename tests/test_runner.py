@@ -204,7 +204,10 @@ def _no_error(section: Section) -> Section:
 
 def test_response_shape_and_versions(response: dict[str, Any]) -> None:
     assert list(response) == ["versions", "snippets"]
-    assert list(response["versions"]) == ["python", "sqlite", "django", "sqlalchemy"]
+    versions = response["versions"]
+    assert list(versions)[:2] == ["python", "sqlite"]
+    # Every library pinned in the lock, by its lower-cased name.
+    assert {"django", "sqlalchemy", "django-cte", "asgiref"} <= set(versions)
     assert response["versions"]["django"] == "5.2.19"
     assert response["versions"]["sqlalchemy"] == "2.1.9"
     assert [snippet["id"] for snippet in response["snippets"]] == list(SNIPPETS)

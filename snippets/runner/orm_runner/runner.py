@@ -5,11 +5,13 @@ import platform
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from typing import Any
 
 from orm_runner import execute
 from orm_runner.budget import SectionTimeout, time_limit
 from orm_runner.execute import ErrorInfo, Outcome, error_info
+from orm_runner.paths import LOCK_FILE
 from orm_runner.protocol import Request
 from orm_runner.recording import Recorder
 from orm_runner.sections import KINDS, SectionContext
@@ -19,15 +21,13 @@ Response = dict[str, Any]
 
 
 def versions() -> dict[str, str]:
-    import django
-    import sqlalchemy
-
-    return {
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "django": django.get_version(),
-        "sqlalchemy": sqlalchemy.__version__,
-    }
+    """Python, its SQLite, and every library pinned in ``requirements.lock`` (lower-cased)."""
+    pinned = {}
+    for line in LOCK_FILE.read_text(encoding="utf-8").splitlines():
+        name = line.split("#", 1)[0].split("==", 1)[0].strip()
+        if name:
+            pinned[name.lower()] = metadata.version(name)
+    return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, **pinned}
 
 
 def _section(

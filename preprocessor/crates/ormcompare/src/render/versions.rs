@@ -19,9 +19,19 @@ pub fn render_versions(
             "SQLite (Python's sqlite3)",
             "the database the ORMs talked to",
         ),
-        _ => ("", "capturing"),
+        "django-cte" => ("django-cte", "CTEs in the Django sections"),
+        _ => ("", "a dependency of the above"),
     };
-    let captured = captured.iter().map(|(key, version)| {
+    // The components the book is about first, then the other pins by name.
+    const FIRST: [&str; 4] = ["python", "sqlite", "django", "sqlalchemy"];
+    let mut ordered: Vec<_> = captured.iter().collect();
+    ordered.sort_by_key(|(key, _)| {
+        FIRST
+            .iter()
+            .position(|first| first == key)
+            .unwrap_or(FIRST.len())
+    });
+    let captured = ordered.into_iter().map(|(key, version)| {
         let (name, purpose) = label(key);
         let name = if name.is_empty() { key.as_str() } else { name };
         (name, version.as_str(), purpose)
