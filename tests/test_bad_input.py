@@ -65,6 +65,11 @@ def fails_with(book: BookCopy, pattern: str) -> str:
             id="sql-row-assertion",
         ),
         pytest.param(
+            "# Bad\n\n```sql run fails\nSELECT count(*) FROM customers;\n```\n",
+            r"src/bad\.md:3: the block says `fails` but the database ran its SQL",
+            id="sql-fails-but-ran",
+        ),
+        pytest.param(
             "# Bad\n\n```compare id=bad-new\n--- django\nCustomer.objects.count()\n```\n",
             r"src/bad\.md:3: the capture of `bad-new` does not exist yet; run `scripts/capture`",
             id="missing-capture",

@@ -82,3 +82,17 @@ def test_two_builds_give_identical_html(book: BookCopy) -> None:
     assert second.ok, second.stderr
     for page in (book.root / "book").glob("*.html"):
         assert page.read_bytes() == (book.root / "book-again" / page.name).read_bytes(), page.name
+
+
+def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> None:
+    copy = BookCopy(tmp_path, with_python=False)
+    copy.write_chapter(
+        "refusal.md",
+        "# Refusal\n\n```sql run fails\n"
+        "SELECT name FROM customers JOIN LATERAL (SELECT 1) AS l;\n```\n",
+    )
+    build = copy.build()
+    assert build.ok, build.stderr
+    html = copy.html("refusal.html")
+    assert 'data-refused="' in html
+    assert re.search(r"Refused by the database</span> [^<]*syntax error", html)

@@ -33,6 +33,13 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
             ").all()",
         )
     ],
+    "refused": [
+        ("django", "Customer.objects.create(name=None, email='x@example.com')"),
+        (
+            "sqlalchemy",
+            "session.add_all([Tag(name='dup'), Tag(name='dup')])\nsession.flush()",
+        ),
+    ],
     "sqlalchemy-commit": [
         ("sqlalchemy", "session.add(Tag(name='runner test'))\nsession.commit()"),
     ],
@@ -367,6 +374,20 @@ def test_errors_report_type_line_and_keep_statements(sections: dict[str, list[Se
     assert runtime_sql["error"]["type"] == "OperationalError"
     assert runtime_sql["error"]["line"] == 1
     assert runtime_sql["statements"][0]["sql"] == "SELECT * FROM no_such_table"
+
+
+def test_statements_the_database_refused_carry_its_message(
+    sections: dict[str, list[Section]],
+) -> None:
+    django, sqlalchemy = sections["refused"]
+    assert django["error"]["type"] == "IntegrityError"
+    (insert,) = [s for s in django["statements"] if s["origin"] == "orm"]
+    assert insert["refused"] == "NOT NULL constraint failed: customers.name"
+    assert sqlalchemy["error"]["type"] == "IntegrityError"
+    refused = [s["refused"] for s in sqlalchemy["statements"] if "refused" in s]
+    assert refused == ["UNIQUE constraint failed: tags.name"]
+    # Statements SQLite ran carry no such key.
+    assert all("refused" not in s for s in sections["django-filter"][0]["statements"])
 
 
 def test_stdout_is_captured(sections: dict[str, list[Section]]) -> None:

@@ -114,6 +114,7 @@
         sql: items[i].dataset.sql,
         params: params(items[i]) || [],
         many: items[i].dataset.many === 'true',
+        refused: 'refused' in items[i].dataset,
       });
     }
     return steps;

@@ -63,6 +63,8 @@ class _Call:
         self.seen_own = False
         self.columns: list[str] | None = None
         self.rows: list[Any] | None = None
+        # What SQLite answered when it refused the statement (a constraint, a lock...).
+        self.refused: str | None = None
 
 
 class Recorder:
@@ -129,6 +131,8 @@ class Recorder:
         if call.rows is not None:
             statement["rows"] = [self._row(row) for row in call.rows[: self.max_rows]]
             statement["total_rows"] = len(call.rows)
+        if call.refused is not None:
+            statement["refused"] = call.refused
         self.statements.append(statement)
 
     def on_trace(self, sql: str) -> None:
@@ -167,6 +171,20 @@ class Recorder:
         return [db_value(value) for value in row]
 
 
+@contextmanager
+def _noting_refusal(call: _Call) -> Iterator[None]:
+    """Notes SQLite's message when it refuses the call's statement, and lets it propagate.
+
+    The build replays the statement and expects the same refusal: a snippet may show an
+    ``IntegrityError`` on purpose.
+    """
+    try:
+        yield
+    except sqlite3.Error as exc:
+        call.refused = str(exc)
+        raise
+
+
 def _recorder_of(connection: sqlite3.Connection) -> Recorder | None:
     return getattr(connection, "recorder", None)
 
@@ -187,10 +205,11 @@ class RecordingCursor(sqlite3.Cursor):
             return super().execute(sql, parameters)
         assert recorder is not None
         try:
-            if parameters is _NO_PARAMS:
-                super().execute(sql)
-            else:
-                super().execute(sql, parameters)
+            with _noting_refusal(call):
+                if parameters is _NO_PARAMS:
+                    super().execute(sql)
+                else:
+                    super().execute(sql, parameters)
             self._fetch_eagerly(call)
         finally:
             recorder.end_call(call)
@@ -207,7 +226,8 @@ class RecordingCursor(sqlite3.Cursor):
         if call is None:
             return super().executemany(sql, param_list)
         try:
-            super().executemany(sql, param_list)
+            with _noting_refusal(call):
+                super().executemany(sql, param_list)
         finally:
             recorder.end_call(call)
         return self

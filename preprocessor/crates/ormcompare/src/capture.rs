@@ -49,6 +49,10 @@ pub struct Statement {
     pub columns: Option<Vec<String>>,
     pub rows: Option<Vec<Vec<Value>>>,
     pub total_rows: Option<usize>,
+    /// SQLite's message when it refused the statement at capture time (a snippet
+    /// showing an `IntegrityError` on purpose); the replay must be refused alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +157,7 @@ mod tests {
             columns: None,
             rows: None,
             total_rows: None,
+            refused: None,
         }
     }
 

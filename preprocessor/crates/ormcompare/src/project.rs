@@ -305,9 +305,24 @@ impl Project {
             .db
             .fresh(self.limits())
             .map_err(|e| at(e.to_string()))?;
+        if block.fails {
+            return match session.run_script(&block.sql) {
+                Err(refusal) => Ok(render::render_sql_refused(
+                    block.id.as_deref(),
+                    &block.sql,
+                    &refusal.to_string(),
+                )),
+                Ok(_) => Err(at(
+                    "the block says `fails` but the database ran its SQL; drop `fails`, or \
+                     show SQL that the database refuses"
+                        .into(),
+                )),
+            };
+        }
         let steps = session.run_script(&block.sql).map_err(|e| {
             at(format!(
-                "the SQL failed: {e}; fix the query (it runs on a fresh copy of the demo database)"
+                "the SQL failed: {e}; fix the query (it runs on a fresh copy of the demo \
+                 database), or mark the block `fails` if showing the refusal is the point"
             ))
         })?;
         if let Some(expected) = block.rows {

@@ -10,6 +10,8 @@ use demo_engine::{DemoDb, Limits, Outcome, Table};
 pub enum Replayed {
     Rows(Table),
     Changed(usize),
+    /// SQLite refused it, at capture time and again in the build, with this message.
+    Refused(String),
 }
 
 /// Runs a section's statements in order on a fresh copy of the demo database,
@@ -34,16 +36,38 @@ pub fn replay_section(
             |what: String| format!("statement {number} (`{}`) {what}", short(&statement.sql));
         let mut changed = 0;
         let mut rows = None;
+        let mut refusal = None;
         for params in statement.parameter_sets().map_err(&fail)? {
             match session.run(&statement.sql, &params) {
                 Ok(Outcome::Changed(n)) => changed += n,
                 Ok(Outcome::Rows(table)) => rows = Some(table),
-                Err(e) => return Err(fail(format!("failed in the build's SQLite: {e}"))),
+                Err(e) => {
+                    refusal = Some(e.to_string());
+                    break;
+                }
             }
         }
-        let outcome = match rows {
-            Some(table) => Replayed::Rows(check_rows(statement, table).map_err(&fail)?),
-            None => Replayed::Changed(changed),
+        let outcome = match (refusal, &statement.refused) {
+            (None, None) => match rows {
+                Some(table) => Replayed::Rows(check_rows(statement, table).map_err(&fail)?),
+                None => Replayed::Changed(changed),
+            },
+            (Some(built), Some(captured)) if built == *captured => Replayed::Refused(built),
+            (Some(built), Some(captured)) => {
+                return Err(fail(format!(
+                    "was refused at capture time with `{captured}` but in the build's \
+                     SQLite with `{built}`"
+                )))
+            }
+            (Some(built), None) => {
+                return Err(fail(format!("failed in the build's SQLite: {built}")))
+            }
+            (None, Some(captured)) => {
+                return Err(fail(format!(
+                    "was refused at capture time with `{captured}` but ran in the build's \
+                     SQLite; the SQLite versions disagree, or the capture was edited"
+                )))
+            }
         };
         replayed.push(outcome);
     }
@@ -88,5 +112,71 @@ pub fn short(sql: &str) -> String {
         format!("{}…", flat.chars().take(60).collect::<String>())
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Origin;
+
+    const SCHEMA: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
+
+    fn insert(name: serde_json::Value, refused: Option<&str>) -> Statement {
+        Statement {
+            sql: "INSERT INTO t (name) VALUES (?)".into(),
+            params: serde_json::json!([name]),
+            many: false,
+            origin: Origin::Orm,
+            columns: None,
+            rows: None,
+            total_rows: None,
+            refused: refused.map(str::to_string),
+        }
+    }
+
+    fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
+        let db = DemoDb::build(SCHEMA, "").unwrap();
+        let section = SectionCapture {
+            kind: "sqlalchemy".into(),
+            query_count: statements.len(),
+            statements,
+            result: None,
+            stdout: String::new(),
+            error: None,
+        };
+        replay_section(&db, Limits::default(), SectionKind::SqlAlchemy, &section)
+    }
+
+    const NOT_NULL: &str = "NOT NULL constraint failed: t.name";
+
+    #[test]
+    fn a_refusal_the_capture_recorded_is_expected_and_the_replay_goes_on() {
+        let replayed = replay(vec![
+            insert(serde_json::Value::Null, Some(NOT_NULL)),
+            insert("ok".into(), None),
+        ])
+        .unwrap();
+        assert_eq!(
+            replayed,
+            vec![Replayed::Refused(NOT_NULL.into()), Replayed::Changed(1)]
+        );
+    }
+
+    #[test]
+    fn a_refusal_must_happen_and_say_the_same() {
+        let ran = replay(vec![insert("ok".into(), Some(NOT_NULL))]).unwrap_err();
+        assert!(ran.contains("ran in the build's SQLite"), "{ran}");
+        let other = replay(vec![insert(
+            serde_json::Value::Null,
+            Some("UNIQUE constraint failed"),
+        )])
+        .unwrap_err();
+        assert!(other.contains(&format!("with `{NOT_NULL}`")), "{other}");
+        let unexpected = replay(vec![insert(serde_json::Value::Null, None)]).unwrap_err();
+        assert!(
+            unexpected.contains("failed in the build's SQLite"),
+            "{unexpected}"
+        );
     }
 }

@@ -111,6 +111,9 @@ pub struct SqlRun {
     pub sql: String,
     /// Exact number of rows the last statement returns.
     pub rows: Option<usize>,
+    /// The block shows SQL the database refuses (one statement): the build
+    /// checks that it is refused and shows SQLite's message.
+    pub fails: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,16 +404,21 @@ fn parse_section_header(header: &str, line: usize) -> Result<Section, String> {
 
 fn parse_sql_run(block: &FencedBlock, words: &[&str]) -> Result<SqlRun, String> {
     let options = Options::parse(words);
-    options.check(&["id", "rows"], "a `sql run` block")?;
+    options.check(&["id", "rows", "fails"], "a `sql run` block")?;
     if block.body.trim().is_empty() {
         return Err("a `sql run` block has no SQL in it".into());
     }
-    Ok(SqlRun {
+    let run = SqlRun {
         id: parse_id(options.value("id")?)?,
         line: block.line,
         sql: block.body.clone(),
         rows: options.count("rows")?,
-    })
+        fails: options.flag("fails")?,
+    };
+    if run.fails && run.rows.is_some() {
+        return Err("a `sql run fails` block returns no rows: drop `rows=`".into());
+    }
+    Ok(run)
 }
 
 #[cfg(test)]
@@ -497,6 +505,7 @@ mod tests {
         assert!(error("```compare id=x same-rows\n--- django\nA\n```\n").contains("only one"));
         assert!(error("```compare id=x\n--- django queries\nA\n```\n").contains("needs a value"));
         assert!(error("```sql run colour=1\nSELECT 1\n```\n").contains("unknown option `colour`"));
+        assert!(error("```sql run fails rows=1\nSELECT 1\n```\n").contains("drop `rows=`"));
         assert!(error("```sql run\n\n```\n").contains("no SQL"));
         assert!(error("```demo-schema map\n```\n").contains("`diagram` or `ddl`"));
         assert!(

@@ -22,6 +22,9 @@ pub struct Step {
     pub params: serde_json::Value,
     #[serde(default)]
     pub many: bool,
+    /// The database refused it when the book was captured: its failure is expected.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// What a Run gives back to the page.
@@ -100,7 +103,8 @@ impl Runner {
             }
         };
         for step in &steps {
-            if let Err(e) = run_one(session, &step.sql, &step.params, step.many) {
+            let outcome = run_one(session, &step.sql, &step.params, step.many);
+            if let (Err(e), false) = (outcome, step.refused) {
                 return error(
                     format!("an earlier statement of this example failed: {e}"),
                     0,
@@ -248,6 +252,21 @@ mod tests {
             false,
         ));
         assert!(out[0].contains(">7</td>"), "{}", out[0]);
+    }
+
+    #[test]
+    fn earlier_steps_the_book_shows_refused_may_fail_again() {
+        let mut r = runner();
+        let null_name =
+            r#"{"sql": "INSERT INTO customers (name) VALUES (NULL)", "refused": REFUSED}"#;
+        let count = "SELECT count(*) FROM customers";
+        let expected = format!("[{}]", null_name.replace("REFUSED", "true"));
+        assert!(html(r.answer(&expected, count, "", false, false))[0].contains(">12</td>"));
+        let unexpected = format!("[{}]", null_name.replace("REFUSED", "false"));
+        let Answer::Error { message, .. } = r.answer(&unexpected, count, "", false, false) else {
+            panic!()
+        };
+        assert!(message.starts_with("an earlier statement"), "{message}");
     }
 
     #[test]

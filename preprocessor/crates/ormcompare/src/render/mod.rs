@@ -15,7 +15,7 @@ mod versions;
 pub use panel::{render_compare, SideView};
 pub use playground::render_playground;
 pub use schema::{render_ddl, render_diagram};
-pub use sql_run::render_sql_run;
+pub use sql_run::{render_sql_refused, render_sql_run};
 pub use versions::render_versions;
 
 use std::fmt::Write;

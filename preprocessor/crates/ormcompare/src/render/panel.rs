@@ -1,4 +1,4 @@
-use super::sql::{render_params, render_sql, sql_attrs};
+use super::sql::{render_params, render_refused, render_sql, sql_attrs};
 use super::{attr, code_block, pre, text, Deferred};
 use crate::capture::{Capture, Origin, SectionCapture, Statement};
 use crate::checks::{plural, Passed};
@@ -126,9 +126,13 @@ fn render_statement(
     } else {
         "query"
     };
+    let refused_attr = match replayed {
+        Replayed::Refused(message) => format!(" data-refused=\"{}\"", attr(message)),
+        _ => String::new(),
+    };
     let _ = write!(
         out,
-        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\"{}>",
+        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\"{}{refused_attr}>",
         sql_attrs(&statement.sql, Some((&statement.params, statement.many)))
     );
     render_sql(out, &statement.sql);
@@ -152,6 +156,9 @@ fn render_statement(
             );
         }
         Replayed::Changed(_) => {}
+        Replayed::Refused(message) => {
+            render_refused(out, message);
+        }
     }
     out.push_str("</li>");
 }
@@ -173,6 +180,7 @@ mod tests {
             columns: rows.as_ref().map(|_| vec!["name".to_string()]),
             total_rows: rows.as_ref().map(Vec::len),
             rows,
+            refused: None,
         }
     }
 

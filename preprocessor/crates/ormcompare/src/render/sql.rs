@@ -82,6 +82,15 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     );
 }
 
+/// SQLite's words refusing a statement the book shows failing on purpose.
+pub(crate) fn render_refused(out: &mut String, message: &str) {
+    let _ = write!(
+        out,
+        "<div class=\"ormc-refused\"><span class=\"ormc-label\">Refused by the database</span> {}</div>",
+        text(message)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

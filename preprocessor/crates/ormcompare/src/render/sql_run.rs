@@ -1,5 +1,5 @@
 use super::attr;
-use super::sql::{render_sql, sql_attrs};
+use super::sql::{render_refused, render_sql, sql_attrs};
 use demo_engine::html::render_outcome;
 use demo_engine::Outcome;
 use std::fmt::Write;
@@ -10,12 +10,7 @@ pub fn render_sql_run(
     statements: &[(String, Outcome)],
     shown_rows: usize,
 ) -> String {
-    let mut out = String::new();
-    out.push_str("<div class=\"ormc ormc-sqlrun\"");
-    if let Some(id) = id {
-        let _ = write!(out, " id=\"{}\"", attr(&format!("sql-{id}")));
-    }
-    out.push_str("><ol class=\"ormc-stmts\">");
+    let mut out = open(id);
     for (sql, outcome) in statements {
         let _ = write!(
             out,
@@ -27,5 +22,29 @@ pub fn render_sql_run(
         out.push_str("</li>");
     }
     out.push_str("</ol></div>");
+    out
+}
+
+/// A `sql run fails` block: its SQL, and SQLite's words refusing it.
+pub fn render_sql_refused(id: Option<&str>, sql: &str, message: &str) -> String {
+    let mut out = open(id);
+    let _ = write!(
+        out,
+        "<li class=\"ormc-stmt\" data-origin=\"book\"{} data-refused=\"{}\">",
+        sql_attrs(sql, None),
+        attr(message)
+    );
+    render_sql(&mut out, sql);
+    render_refused(&mut out, message);
+    out.push_str("</li></ol></div>");
+    out
+}
+
+fn open(id: Option<&str>) -> String {
+    let mut out = String::from("<div class=\"ormc ormc-sqlrun\"");
+    if let Some(id) = id {
+        let _ = write!(out, " id=\"{}\"", attr(&format!("sql-{id}")));
+    }
+    out.push_str("><ol class=\"ormc-stmts\">");
     out
 }
