@@ -108,10 +108,12 @@
     var steps = [];
     var list = statement.parentElement;
     if (!list || statement.dataset.origin !== 'orm') return steps;
-    var items = list.querySelectorAll(':scope > .ormc-stmt[data-sql]');
+    // The sqlite3 module's own BEGIN / COMMIT / ROLLBACK count too: a rollback
+    // undoes what came before it.
+    var items = list.querySelectorAll(':scope > .ormc-stmt[data-sql], :scope > .ormc-stmt[data-origin="driver"]');
     for (var i = 0; i < items.length && items[i] !== statement; i++) {
       steps.push({
-        sql: items[i].dataset.sql,
+        sql: items[i].dataset.sql || items[i].querySelector('code').textContent,
         params: params(items[i]) || [],
         many: items[i].dataset.many === 'true',
         refused: 'refused' in items[i].dataset,

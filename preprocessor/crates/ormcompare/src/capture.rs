@@ -65,18 +65,30 @@ pub struct SnippetError {
 }
 
 impl Statement {
-    /// Transaction control is shown but not counted as a query.
-    pub fn is_transaction_control(&self) -> bool {
-        let verb = self
-            .sql
+    /// The statement's first keyword, upper-cased.
+    fn verb(&self) -> String {
+        self.sql
             .trim_start()
             .split(|c: char| !c.is_ascii_alphabetic())
             .next()
             .unwrap_or("")
-            .to_ascii_uppercase();
+            .to_ascii_uppercase()
+    }
+
+    /// Transaction control is shown but not counted as a query.
+    pub fn is_transaction_control(&self) -> bool {
         matches!(
-            verb.as_str(),
+            self.verb().as_str(),
             "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE"
+        )
+    }
+
+    /// Whether SQLite's count of changed rows means something for it: not for
+    /// DDL or a PRAGMA, where it stays at zero.
+    pub fn changes_rows(&self) -> bool {
+        matches!(
+            self.verb().as_str(),
+            "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH"
         )
     }
 

@@ -26,8 +26,13 @@ pub(crate) fn text(s: &str) -> String {
 }
 
 /// Escaped attribute value (for use inside double quotes).
+/// An escaped attribute value. Line breaks become character references: a blank
+/// line inside the value would end mdBook's raw HTML block (SQLAlchemy's
+/// `CREATE TABLE` text ends with one).
 pub(crate) fn attr(s: &str) -> String {
-    html_escape::encode_double_quoted_attribute(s).into_owned()
+    html_escape::encode_double_quoted_attribute(s)
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
 }
 
 /// Escaped preformatted text with newlines as character references.
@@ -79,6 +84,16 @@ pub(crate) fn code_block(out: &mut String, language: &str, code: &str, class: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_values_hold_no_line_breaks() {
+        let value = attr("\nCREATE TABLE \"t\" (\r\n\tid INTEGER\n)\n\n");
+        assert!(!value.contains('\n') && !value.contains('\r'), "{value}");
+        assert_eq!(
+            value,
+            "&#10;CREATE TABLE &quot;t&quot; (&#13;&#10;\tid INTEGER&#10;)&#10;&#10;"
+        );
+    }
 
     #[test]
     fn deferred_fragments_cannot_close_their_script() {

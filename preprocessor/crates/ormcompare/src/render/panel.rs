@@ -148,7 +148,7 @@ fn render_statement(
                 row_count(table.total_rows)
             );
         }
-        Replayed::Changed(n) if kind == "query" => {
+        Replayed::Changed(n) if statement.changes_rows() => {
             let _ = write!(
                 out,
                 "<div class=\"ormc-changed\">{} changed</div>",
