@@ -98,28 +98,30 @@
     return !!(box && box.checked);
   }
 
+  // Parameters stay the JSON text the build wrote: parsing them in JavaScript
+  // would turn 100.0 into 100, and SQLite would then divide as integers.
   function params(statement) {
-    return statement.dataset.params ? JSON.parse(statement.dataset.params) : null;
+    return statement.dataset.params || '';
   }
 
-  // What the same panel side sent before this statement: replayed first, so a
-  // statement runs on the database as the ORM found it.
+  // What the same panel side sent before this statement, as the JSON list of
+  // steps the engine replays first, so a statement runs on the database as the
+  // ORM found it.
   function earlier(statement) {
     var steps = [];
     var list = statement.parentElement;
-    if (!list || statement.dataset.origin !== 'orm') return steps;
+    if (!list || statement.dataset.origin !== 'orm') return '[]';
     // The sqlite3 module's own BEGIN / COMMIT / ROLLBACK count too: a rollback
     // undoes what came before it.
     var items = list.querySelectorAll(':scope > .ormc-stmt[data-sql], :scope > .ormc-stmt[data-origin="driver"]');
     for (var i = 0; i < items.length && items[i] !== statement; i++) {
-      steps.push({
-        sql: items[i].dataset.sql || items[i].querySelector('code').textContent,
-        params: params(items[i]) || [],
-        many: items[i].dataset.many === 'true',
-        refused: 'refused' in items[i].dataset,
-      });
+      var sql = items[i].dataset.sql || items[i].querySelector('code').textContent;
+      steps.push('{"sql":' + JSON.stringify(sql) +
+        ',"params":' + (params(items[i]) || '[]') +
+        ',"many":' + (items[i].dataset.many === 'true') +
+        ',"refused":' + ('refused' in items[i].dataset) + '}');
     }
-    return steps;
+    return '[' + steps.join(',') + ']';
   }
 
   function highlight(code, sql) {
@@ -186,7 +188,7 @@
       op: 'run',
       before: earlier(statement),
       sql: sql,
-      params: edited ? null : params(statement),
+      params: edited ? '' : params(statement),
       many: statement.dataset.many === 'true',
       keep: keepChanges(),
     }).then(function (answer) {

@@ -35,9 +35,9 @@ self.onmessage = async (event) => {
       answer = { status: 'ok', html: [] };
     } else {
       answer = JSON.parse(runner.run(
-        JSON.stringify(request.before || []),
+        request.before || '[]',
         request.sql,
-        request.params ? JSON.stringify(request.params) : '',
+        request.params || '',
         !!request.many,
         !!request.keep,
       ));
