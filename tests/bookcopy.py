@@ -76,6 +76,13 @@ class BookCopy:
     def html(self, page: str, dest: str = "book") -> str:
         return (self.root / dest / page).read_text(encoding="utf-8")
 
+    def page_of(self, name: str, text: str) -> str:
+        """Adds a chapter, builds the book (which must succeed) and returns the chapter's HTML."""
+        self.write_chapter(name, text)
+        build = self.build()
+        assert build.ok, build.stderr
+        return self.html(name.replace(".md", ".html"))
+
     def capture(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(PREPROCESSOR), "capture", "--book", str(self.root), *args],

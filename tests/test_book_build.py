@@ -85,14 +85,10 @@ def test_two_builds_give_identical_html(book: BookCopy) -> None:
 
 
 def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> None:
-    copy = BookCopy(tmp_path, with_python=False)
-    copy.write_chapter(
+    html = BookCopy(tmp_path, with_python=False).page_of(
         "refusal.md",
         "# Refusal\n\n```sql run fails\n"
         "SELECT name FROM customers JOIN LATERAL (SELECT 1) AS l;\n```\n",
     )
-    build = copy.build()
-    assert build.ok, build.stderr
-    html = copy.html("refusal.html")
     assert 'data-refused="' in html
     assert re.search(r"Refused by the database</span> [^<]*syntax error", html)
