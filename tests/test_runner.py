@@ -148,6 +148,27 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
         ("sqlalchemy", "session.scalars(select(Customer).where(Customer.id < 0))"),
     ],
     "many-rows": [("django", "Customer.objects.order_by('id')")],
+    "top-level-await": [
+        (
+            "django",
+            "import threading\n"
+            "count = await Customer.objects.filter(city='London').acount()\n"
+            "on_main = threading.current_thread() is threading.main_thread()\n"
+            "print('coroutine on the main thread:', on_main)\n"
+            "count",
+        ),
+        (
+            "sqlalchemy-async",
+            "from sqlalchemy import func\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "\n"
+            "async with AsyncSession(engine) as session:\n"
+            "    count = await session.scalar(\n"
+            "        select(func.count()).select_from(Customer).where(Customer.city == 'London')\n"
+            "    )\n"
+            "count",
+        ),
+    ],
 }
 
 
@@ -510,3 +531,14 @@ def test_recording_cursor_sits_below_the_orm_cursor() -> None:
         sys.path.remove(str(RUNNER_DIR))
     combined = recording_cursor_class(SQLiteCursorWrapper)
     assert combined.__mro__[1:] == (SQLiteCursorWrapper, RecordingCursor, sqlite3.Cursor, object)
+
+
+def test_top_level_await_runs_and_records_the_queries(sections: dict[str, list[Section]]) -> None:
+    django, sqlalchemy = sections["top-level-await"]
+    for section in (django, sqlalchemy):
+        assert section["error"] is None, section["error"]
+        assert [s["sql"].split()[0] for s in section["statements"]] == ["SELECT"]
+    assert django["result"] == sqlalchemy["result"]
+    assert django["result"]["rows"][0][0] > 0
+    # Django's async API sends the query from the runner's thread, not the event loop's.
+    assert django["stdout"] == "coroutine on the main thread: False\n"

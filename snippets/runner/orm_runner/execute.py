@@ -5,12 +5,19 @@ so that an error is reported at its line in the section. When the last statement
 expression, its value is kept and turned into a table by the caller's ``convert``; that
 conversion runs here too, while the statements are still being recorded (evaluating a
 QuerySet runs SQL).
+
+Code may use ``await`` at the top level, as in an asyncio REPL. Such code compiles to a
+coroutine, which the section kind's ``run_async`` runs to its end: on an event loop of the
+section's own for most kinds, through ``asgiref``'s ``async_to_sync`` for Django (so that
+Django's async API hands its queries to the runner's thread, as it would in a server).
+The result is converted after the loop has finished, outside it.
 """
 
 import ast
+import inspect
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from types import CodeType, TracebackType
@@ -91,9 +98,21 @@ def _compile(code: str, filename: str) -> tuple[CodeType, CodeType | None, int |
         expr = tree.body.pop()
         last = ast.Expression(body=expr.value)
         line = expr.lineno
-    body = compile(tree, filename, "exec")
-    value = compile(last, filename, "eval") if last is not None else None
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    body = compile(tree, filename, "exec", flags=flags)
+    value = compile(last, filename, "eval", flags=flags) if last is not None else None
     return body, value, line
+
+
+RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+def _evaluate(code: CodeType, namespace: dict[str, Any], run_async: RunAsync) -> Any:
+    """Run compiled code; code with a top-level ``await`` gives a coroutine, run to its end."""
+    value = eval(code, namespace)
+    if code.co_flags & inspect.CO_COROUTINE:
+        value = run_async(value)
+    return value
 
 
 def run(
@@ -101,6 +120,7 @@ def run(
     filename: str,
     namespace: dict[str, Any],
     convert: Callable[[Any], Any],
+    run_async: RunAsync,
 ) -> Outcome:
     """Run ``code`` in ``namespace``; ``convert`` makes the result of the last expression."""
     captured = _Output(filename)
@@ -114,10 +134,9 @@ def run(
             error = error_info(type(exc).__name__, message, exc.lineno)
         else:
             try:
-                exec(body, namespace)
+                _evaluate(body, namespace, run_async)
                 if last is not None:
-                    value = eval(last, namespace)
-                    result = convert(value)
+                    result = convert(_evaluate(last, namespace, run_async))
             except (Exception, SystemExit, SectionTimeout) as exc:
                 error = _describe(exc, filename, last_line)
     stdout = captured.getvalue()

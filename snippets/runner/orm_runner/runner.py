@@ -60,6 +60,7 @@ def _run_recorded(
                     filename,
                     context.namespace,
                     lambda value: to_table(value, context.tables, max_rows),
+                    context.run_async,
                 )
         except SectionTimeout:
             pass

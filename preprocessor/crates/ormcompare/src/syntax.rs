@@ -25,16 +25,32 @@ use std::path::Path;
 pub enum SectionKind {
     Django,
     SqlAlchemy,
+    /// SQLAlchemy's asyncio extension on the aiosqlite driver.
+    SqlAlchemyAsync,
+    SqlModel,
+    Peewee,
+    Tortoise,
 }
 
 impl SectionKind {
-    pub const ALL: [SectionKind; 2] = [SectionKind::Django, SectionKind::SqlAlchemy];
+    pub const ALL: [SectionKind; 6] = [
+        SectionKind::Django,
+        SectionKind::SqlAlchemy,
+        SectionKind::SqlAlchemyAsync,
+        SectionKind::SqlModel,
+        SectionKind::Peewee,
+        SectionKind::Tortoise,
+    ];
 
     /// The name used in blocks, captures and the runner.
     pub fn key(self) -> &'static str {
         match self {
             SectionKind::Django => "django",
             SectionKind::SqlAlchemy => "sqlalchemy",
+            SectionKind::SqlAlchemyAsync => "sqlalchemy-async",
+            SectionKind::SqlModel => "sqlmodel",
+            SectionKind::Peewee => "peewee",
+            SectionKind::Tortoise => "tortoise",
         }
     }
 
@@ -43,6 +59,10 @@ impl SectionKind {
         match self {
             SectionKind::Django => "Django ORM",
             SectionKind::SqlAlchemy => "SQLAlchemy",
+            SectionKind::SqlAlchemyAsync => "SQLAlchemy asyncio",
+            SectionKind::SqlModel => "SQLModel",
+            SectionKind::Peewee => "Peewee",
+            SectionKind::Tortoise => "Tortoise ORM",
         }
     }
 
@@ -50,7 +70,10 @@ impl SectionKind {
     pub fn library(self) -> &'static str {
         match self {
             SectionKind::Django => "django",
-            SectionKind::SqlAlchemy => "sqlalchemy",
+            SectionKind::SqlAlchemy | SectionKind::SqlAlchemyAsync => "sqlalchemy",
+            SectionKind::SqlModel => "sqlmodel",
+            SectionKind::Peewee => "peewee",
+            SectionKind::Tortoise => "tortoise-orm",
         }
     }
 
@@ -63,7 +86,12 @@ impl SectionKind {
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA legacy_alter_table = OFF",
             ],
-            SectionKind::SqlAlchemy => &[],
+            // These leave SQLite's defaults alone on the connection they are given.
+            SectionKind::SqlAlchemy
+            | SectionKind::SqlAlchemyAsync
+            | SectionKind::SqlModel
+            | SectionKind::Peewee
+            | SectionKind::Tortoise => &[],
         }
     }
 
@@ -487,7 +515,7 @@ mod tests {
     fn errors_name_the_line_and_the_fix() {
         assert_eq!(
             error("\n```compare id=x\n--- djnago\nA\n```\n"),
-            "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy"
+            "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy, sqlalchemy-async, sqlmodel, peewee, tortoise"
         );
         assert_eq!(
             error("```compare id=x colour=red\n--- django\nA\n```\n"),

@@ -1,7 +1,9 @@
 """What a section kind provides: a fresh database, the names the code sees, its ORM's tables."""
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from orm_runner.recording import RecordingConnection
@@ -15,6 +17,8 @@ class SectionContext:
     connection: RecordingConnection
     namespace: dict[str, Any]
     tables: OrmTables
+    # Runs the coroutine of code that uses top-level ``await``, and returns its value.
+    run_async: Callable[[Coroutine[Any, Any, Any]], Any] = field(default=asyncio.run)
 
 
 class SectionKind(Protocol):

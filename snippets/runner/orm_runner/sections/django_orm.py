@@ -1,6 +1,6 @@
 """``django`` sections: the Django ORM, with every model of the ``demo`` app in scope."""
 
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,6 +69,23 @@ class DjangoTables:
         return text
 
 
+async def _awaiting(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    return await coroutine
+
+
+def run_through_async_to_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Runs a section's async code the way a Django server's sync world calls async code.
+
+    ``async_to_sync`` runs the event loop in a thread of its own, and Django's async
+    methods (``aget``, ``acount``, ``async for``...) hand each query back, through
+    ``sync_to_async(thread_sensitive=True)``, to the thread that called it: the runner's,
+    whose connection holds the section's database and is recorded.
+    """
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(_awaiting)(coroutine)
+
+
 class DjangoSection:
     name = "django"
 
@@ -106,7 +123,12 @@ class DjangoSection:
     def open(self) -> Iterator[SectionContext]:
         connection = self._fresh_connection()
         try:
-            yield SectionContext(connection, namespace(self._models()), DjangoTables())
+            yield SectionContext(
+                connection,
+                namespace(self._models()),
+                DjangoTables(),
+                run_async=run_through_async_to_sync,
+            )
         finally:
             from django.db import connections
 

@@ -115,18 +115,24 @@ class SQLAlchemyTables:
         return f"{cls.__name__}({inside})"
 
 
+def import_models() -> None:
+    ensure_models_importable()
+    __import__(MODELS_MODULE)
+
+
+def mapped_classes() -> dict[str, Any]:
+    """The demo's mapped classes, by class name."""
+    import importlib
+
+    module = importlib.import_module(MODELS_MODULE)
+    return {mapper.class_.__name__: mapper.class_ for mapper in module.Base.registry.mappers}
+
+
 class SQLAlchemySection:
     name = "sqlalchemy"
 
     def prepare(self) -> None:
-        ensure_models_importable()
-        __import__(MODELS_MODULE)
-
-    def _mapped_classes(self) -> dict[str, Any]:
-        import importlib
-
-        module = importlib.import_module(MODELS_MODULE)
-        return {mapper.class_.__name__: mapper.class_ for mapper in module.Base.registry.mappers}
+        import_models()
 
     @contextmanager
     def open(self) -> Iterator[SectionContext]:
@@ -142,7 +148,7 @@ class SQLAlchemySection:
             with engine.connect():
                 pass
             session = Session(engine)
-            names = {**self._mapped_classes(), "select": select, "session": session}
+            names = {**mapped_classes(), "select": select, "session": session}
             try:
                 yield SectionContext(connection, namespace(names), SQLAlchemyTables())
             finally:

@@ -20,6 +20,16 @@ pub fn render_versions(
             "the database the ORMs talked to",
         ),
         "django-cte" => ("django-cte", "CTEs in the Django sections"),
+        "alembic" => ("Alembic", "SQLAlchemy's migrations"),
+        "aiosqlite" => (
+            "aiosqlite",
+            "the asyncio SQLite driver (SQLAlchemy asyncio, Tortoise ORM)",
+        ),
+        "greenlet" => ("greenlet", "SQLAlchemy's asyncio extension"),
+        "sqlmodel" => ("SQLModel", "the SQLModel sections"),
+        "pydantic" => ("Pydantic", "SQLModel's validation"),
+        "peewee" => ("Peewee", "the Peewee sections"),
+        "tortoise-orm" => ("Tortoise ORM", "the Tortoise ORM sections"),
         _ => ("", "a dependency of the above"),
     };
     // The components the book is about first, then the other pins by name.
