@@ -504,12 +504,21 @@ def test_runaway_sections_hit_the_time_budget() -> None:
                     ")).all()",
                 ),
                 ("django", "Customer.objects.count()"),
-            ]
+            ],
+            # Django's async code runs on the event loop's thread, which no signal reaches.
+            "runaway-async": [
+                ("django", "import asyncio\nawait asyncio.sleep(0)\nwhile True:\n    pass"),
+                ("sqlalchemy-async", "import asyncio\nwhile True:\n    await asyncio.sleep(0)"),
+            ],
         }
     )
     done = run_runner(request, env={"ORM_RUNNER_SECTION_SECONDS": "1"})
     assert done.returncode == 0, done.stderr.decode()
-    python_loop, sql_loop, after = json.loads(done.stdout)["snippets"][0]["sections"]
+    runaway, runaway_async = json.loads(done.stdout)["snippets"]
+    for section in runaway_async["sections"]:
+        assert section["error"]["type"] == "Timeout", section
+        assert section["error"]["line"] in (3, 4)
+    python_loop, sql_loop, after = runaway["sections"]
     assert python_loop["error"]["type"] == "Timeout"
     assert python_loop["error"]["line"] in (1, 2)
     assert sql_loop["error"]["type"] == "Timeout"

@@ -2,14 +2,20 @@
 
 Python code is interrupted by ``SIGALRM``, which raises ``SectionTimeout`` (``except
 Exception`` in a snippet does not catch it), but only in the section's own code, never
-inside the runner or a library (the recording must stay consistent). SQL that runs long
+inside the runner or a library (the recording must stay consistent). Signals reach the
+main thread only: section code running on another thread (Django's async code, on the
+event loop of ``async_to_sync``) gets the exception through
+``PyThreadState_SetAsyncExc``, under the same rule. SQL that runs long
 inside SQLite is interrupted through the connection's progress handler (the driver then
 raises ``OperationalError: interrupted``).
 """
 
+import ctypes
 import os
 import signal
 import sqlite3
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +58,16 @@ def _interruptible(frame: FrameType | None, filename: str) -> bool:
     return False
 
 
+def _interrupt_other_threads(filename: str) -> None:
+    """Raise ``SectionTimeout`` in the other threads now running the section's code."""
+    main = threading.main_thread().ident
+    for ident, frame in sys._current_frames().items():
+        if ident != main and _interruptible(frame, filename):
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(ident), ctypes.py_object(SectionTimeout)
+            )
+
+
 def section_seconds() -> float:
     value = os.environ.get("ORM_RUNNER_SECTION_SECONDS")
     return float(value) if value else SECTION_SECONDS
@@ -76,6 +92,7 @@ def time_limit(
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if _interruptible(frame, filename):
             raise SectionTimeout()
+        _interrupt_other_threads(filename)
         # Otherwise the repeating alarm comes back (and SQL is stopped by the handler below).
 
     _set_progress_handler(connection, lambda: 1 if budget.expired else 0)
