@@ -9,8 +9,15 @@ import pytest
 from bookcopy import REPO_ROOT, compare_ids
 
 SRC = REPO_ROOT / "src"
-# Pages that are not topic chapters: they introduce, explain or offer a console.
-NOT_TOPICS = {"introduction.md", "how-to-read.md", "playground.md"}
+# Pages that are not topic chapters: they introduce, explain, offer a console, or
+# gather the evidence of the others into a guide.
+NOT_TOPICS = {
+    "introduction.md",
+    "how-to-read.md",
+    "playground.md",
+    "decision-guide.md",
+    "pitfalls.md",
+}
 CLOSING = "## What this means when you choose"
 MIN_COMPARISONS = 3
 
