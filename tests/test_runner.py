@@ -169,6 +169,18 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
             "count",
         ),
     ],
+    "await-last-expression": [
+        # The last expression runs on the event loop too, so the lazy load is refused.
+        ("django", "order = await Order.objects.aget(pk=1)\norder.customer.name"),
+        (
+            "sqlalchemy-async",
+            "from sqlalchemy import func\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "\n"
+            "session = AsyncSession(engine)\n"
+            "await session.scalar(select(func.count()).select_from(Customer)) * 2",
+        ),
+    ],
 }
 
 
@@ -551,3 +563,16 @@ def test_top_level_await_runs_and_records_the_queries(sections: dict[str, list[S
     assert django["result"]["rows"][0][0] > 0
     # Django's async API sends the query from the runner's thread, not the event loop's.
     assert django["stdout"] == "coroutine on the main thread: False\n"
+
+
+def test_the_last_expression_of_async_code_runs_on_the_event_loop(
+    sections: dict[str, list[Section]],
+) -> None:
+    django, sqlalchemy = sections["await-last-expression"]
+    assert django["error"] == {
+        "type": "SynchronousOnlyOperation",
+        "message": "You cannot call this from an async context - use a thread or sync_to_async.",
+        "line": 2,
+    }
+    assert len(django["statements"]) == 1
+    assert _no_error(sqlalchemy)["result"]["rows"] == [[24]]

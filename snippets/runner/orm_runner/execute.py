@@ -10,7 +10,9 @@ Code may use ``await`` at the top level, as in an asyncio REPL. Such code compil
 coroutine, which the section kind's ``run_async`` runs to its end: on an event loop of the
 section's own for most kinds, through ``asgiref``'s ``async_to_sync`` for Django (so that
 Django's async API hands its queries to the runner's thread, as it would in a server).
-The result is converted after the loop has finished, outside it.
+The whole cell runs in that coroutine, its last expression included (evaluated apart, it
+would run outside the loop, where a lazy load that async code cannot do succeeds). The
+result is converted after the loop has finished, outside it.
 """
 
 import ast
@@ -89,19 +91,38 @@ def _describe(exc: BaseException, filename: str, fallback_line: int | None) -> E
     return error_info(kind, message, line if line is not None else fallback_line)
 
 
-def _compile(code: str, filename: str) -> tuple[CodeType, CodeType | None, int | None]:
-    """The code without its last expression, that expression, and its line."""
+# Where code with a top-level ``await`` keeps the value of its last expression.
+_RESULT_NAME = "_section_result_"
+
+
+@dataclass
+class _Cell:
+    """A section's code compiled: the statements, then how to get the last expression."""
+
+    body: CodeType
+    # The last expression, evaluated after the body (code without top-level ``await``).
+    last: CodeType | None
+    # Whether the body itself stores the last expression's value (code with ``await``).
+    keeps_last: bool
+    last_line: int | None
+
+
+def _compile(code: str, filename: str) -> _Cell:
     tree = ast.parse(code, filename=filename, mode="exec")
-    last: ast.Expression | None = None
-    line = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        expr = tree.body.pop()
-        last = ast.Expression(body=expr.value)
-        line = expr.lineno
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    expr = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if expr is None:
+        return _Cell(compile(tree, filename, "exec", flags=flags), None, False, None)
+    if compile(tree, filename, "exec", flags=flags).co_flags & inspect.CO_COROUTINE:
+        # One coroutine for the whole cell: the last expression is assigned in it.
+        target = ast.Name(id=_RESULT_NAME, ctx=ast.Store())
+        tree.body[-1] = ast.copy_location(ast.Assign(targets=[target], value=expr.value), expr)
+        ast.fix_missing_locations(tree)
+        return _Cell(compile(tree, filename, "exec", flags=flags), None, True, expr.lineno)
+    tree.body.pop()
     body = compile(tree, filename, "exec", flags=flags)
-    value = compile(last, filename, "eval", flags=flags) if last is not None else None
-    return body, value, line
+    last = compile(ast.Expression(body=expr.value), filename, "eval", flags=flags)
+    return _Cell(body, last, False, expr.lineno)
 
 
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
@@ -128,17 +149,19 @@ def run(
     error: ErrorInfo | None = None
     with redirect_stdout(captured):
         try:
-            body, last, last_line = _compile(code, filename)
+            cell = _compile(code, filename)
         except SyntaxError as exc:
             message = exc.msg if exc.msg else str(exc)
             error = error_info(type(exc).__name__, message, exc.lineno)
         else:
             try:
-                _evaluate(body, namespace, run_async)
-                if last is not None:
-                    result = convert(_evaluate(last, namespace, run_async))
+                _evaluate(cell.body, namespace, run_async)
+                if cell.keeps_last:
+                    result = convert(namespace.pop(_RESULT_NAME))
+                elif cell.last is not None:
+                    result = convert(_evaluate(cell.last, namespace, run_async))
             except (Exception, SystemExit, SectionTimeout) as exc:
-                error = _describe(exc, filename, last_line)
+                error = _describe(exc, filename, cell.last_line)
     stdout = captured.getvalue()
     if has_memory_address(stdout):
         # Masked either way, so that the response stays the same from run to run.
