@@ -9,8 +9,9 @@ import pytest
 from bookcopy import REPO_ROOT, compare_ids
 
 SRC = REPO_ROOT / "src"
-# Pages that are not topic chapters: they introduce, explain or offer a console.
-NOT_TOPICS = {"introduction.md", "how-to-read.md", "playground.md"}
+# Pages that are not topic chapters: they introduce, explain, gather the others' comparisons
+# (the Rosetta appendix) or offer a console.
+NOT_TOPICS = {"introduction.md", "how-to-read.md", "playground.md", "rosetta.md"}
 CLOSING = "## What this means when you choose"
 MIN_COMPARISONS = 3
 
