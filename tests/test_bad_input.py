@@ -80,6 +80,28 @@ def fails_with(book: BookCopy, pattern: str) -> str:
             id="duplicate-id",
         ),
         pytest.param(
+            "# Bad\n\n```rosetta\n## Filtering\nfilter-nope  Filter by nothing\n```\n",
+            r"src/bad\.md:5: no `compare` block has the id `filter-nope`",
+            id="rosetta-unknown-id",
+        ),
+        pytest.param(
+            "# Bad\n\n```rosetta\n## Filtering\nFilter by city  read-first-look\n```\n",
+            r"src/bad\.md:5: `Filter by city  read-first-look`: a row is the id of a `compare` "
+            r"block, then the operation's title",
+            id="rosetta-malformed-line",
+        ),
+        pytest.param(
+            "# Bad\n\n```rosetta\n## Filtering\nread-first-look  One\n\n"
+            "read-first-look  Two\n```\n",
+            r"src/bad\.md:7: `read-first-look` already has a row \(line 5\); keep one",
+            id="rosetta-duplicate-row",
+        ),
+        pytest.param(
+            "# Bad\n\n```rosetta\nread-first-look  One\n```\n",
+            r"src/bad\.md:4: a row before the first group",
+            id="rosetta-row-before-group",
+        ),
+        pytest.param(
             "# Bad\n\n- a list\n\n  ```sql run\n  SELECT 1;\n  ```\n",
             r"src/bad\.md:5: a `sql` block must stand at the top level",
             id="nested-block",
@@ -167,3 +189,17 @@ def test_huge_results_are_cut_with_a_count(book: BookCopy) -> None:
     )
     assert "4988 more rows not shown (5000 in all)" in html
     assert html.count("<tr>") < 20
+
+
+def test_a_rosetta_row_needs_both_sides(tmp_path) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    book.write_chapter(
+        "bad.md",
+        "# Bad\n\n```compare id=bad-one-side\n--- django\nCustomer.objects.count()\n```\n\n"
+        "```rosetta\n## Counting\nbad-one-side  Count customers\n```\n",
+    )
+    fails_with(
+        book,
+        r"src/bad\.md:10: `bad-one-side` \(src/bad\.md:3\) has no `sqlalchemy` "
+        r"\(or `sqlalchemy-async`\) section, and a row shows both sides",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,73 @@ def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> Non
     )
     assert 'data-refused="' in html
     assert re.search(r"Refused by the database</span> [^<]*syntax error", html)
+
+
+def _sections(markdown: str, snippet_id: str) -> dict[str, str]:
+    """The code of each section of one comparison block, by kind, as the chapter has it."""
+    block = re.search(
+        rf"^```compare [^\n]*\bid={snippet_id}\b[^\n]*\n(.*?)^```$", markdown, re.M | re.S
+    )
+    assert block, snippet_id
+    parts = re.split(r"^--- (\S+)[^\n]*\n", block.group(1), flags=re.M)[1:]
+    return {kind: code.rstrip("\n") for kind, code in zip(parts[::2], parts[1::2], strict=True)}
+
+
+def _rosetta_rows(html: str) -> dict[str, tuple[str, list[str]]]:
+    """Each row of the appendix: its id, its link and the code of its cells, unescaped."""
+    rows = {}
+    for snippet_id, href, cells in re.findall(
+        r'<tr id="rosetta-([a-z0-9-]+)"><th scope="row"><a href="([^"]+)">.*?</th>(.*?)</tr>',
+        html,
+        flags=re.S,
+    ):
+        code = re.findall(r'<code class="language-python">(.*?)</code>', cells, flags=re.S)
+        rows[snippet_id] = (href, [unescape(c) for c in code])
+    return rows
+
+
+def test_the_rosetta_appendix_shows_each_comparisons_own_code(book: BookCopy) -> None:
+    rows = _rosetta_rows(book.html("rosetta.html"))
+    appendix = (REPO_ROOT / "src" / "rosetta.md").read_text(encoding="utf-8")
+    block = appendix[appendix.index("```rosetta") :]
+    listed = re.findall(r"^([a-z0-9-]+)\s", block[: block.index("\n```")], re.M)
+    assert list(rows) == listed and len(rows) >= 30
+    for snippet_id, (href, (django, sqlalchemy)) in rows.items():
+        page, _, anchor = href.partition("#")
+        assert anchor == f"cmp-{snippet_id}"
+        assert f'id="{anchor}"' in book.html(page), f"{href} leads nowhere"
+        chapter = (REPO_ROOT / "src" / page).with_suffix(".md").read_text(encoding="utf-8")
+        sections = _sections(chapter, snippet_id)
+        assert django == sections["django"]
+        assert sqlalchemy == sections["sqlalchemy"]
+
+
+def test_changing_a_snippet_changes_its_rosetta_row(tmp_path: Path) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    chapter = (
+        "# Drift\n\n```compare id=drift-count same-rows\n"
+        "--- django\nCustomer.objects.count()\n"
+        "--- sqlalchemy\nfrom sqlalchemy import func\n\n"
+        "session.scalar(select(func.count()).select_from(Customer))\n```\n"
+    )
+    book.write_chapter("drift.md", chapter)
+    book.write_chapter(
+        "appendix.md", "# Appendix\n\n```rosetta\n## Counting\ndrift-count  Count\n```\n"
+    )
+    assert book.build().ok
+    before = book.html("appendix.html")
+    assert "Customer.objects.count()" in before
+    assert ">1 query</span>" in before
+
+    # Two queries now: the row follows the code and its new capture.
+    book.edit(
+        "src/drift.md",
+        "Customer.objects.count()",
+        "Customer.objects.exists() and Customer.objects.count()",
+    )
+    build = book.build()
+    assert build.ok, build.stderr
+    after = book.html("appendix.html")
+    assert "Customer.objects.exists() and Customer.objects.count()" in after
+    assert ">2 queries</span>" in after
+    assert '<a href="drift.html#cmp-drift-count">Count</a>' in after

@@ -10,13 +10,14 @@ from bookcopy import REPO_ROOT, compare_ids
 
 SRC = REPO_ROOT / "src"
 # Pages that are not topic chapters: they introduce, explain, offer a console, or
-# gather the evidence of the others into a guide.
+# gather the evidence of the others (a guide, the pitfalls, the Rosetta appendix).
 NOT_TOPICS = {
     "introduction.md",
     "how-to-read.md",
     "playground.md",
     "decision-guide.md",
     "pitfalls.md",
+    "rosetta.md",
 }
 CLOSING = "## What this means when you choose"
 MIN_COMPARISONS = 3

@@ -12,6 +12,7 @@ pub mod mdbook;
 pub mod project;
 pub mod render;
 pub mod replay;
+pub mod rosetta;
 pub mod runner;
 pub mod scan;
 pub mod syntax;

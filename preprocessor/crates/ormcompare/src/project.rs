@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
 use crate::render::{self, SideView};
 use crate::replay::{self, short};
+use crate::rosetta::{self, Target};
 use crate::runner;
 use crate::scan::fenced_blocks;
 use crate::syntax::{parse_block, Compare, SchemaView, Snippet, SqlRun};
@@ -208,6 +209,7 @@ impl Project {
         let tables = self.db.tables().map_err(|e| {
             Diagnostic::new(&self.paths.snippets.join("schema.sql"), 1, e.to_string())
         })?;
+        let targets = rosetta_targets(chapters, &found, &captures);
         let render_one = |item: &Found| {
             let path = chapters[item.chapter].path.as_path();
             match &item.snippet {
@@ -218,6 +220,8 @@ impl Project {
                 Snippet::Schema(SchemaView::Diagram) => Ok(render::render_diagram(&tables)),
                 Snippet::Schema(SchemaView::Ddl) => Ok(render::render_ddl(&tables)),
                 Snippet::Playground(starters) => Ok(render::render_playground(starters, &tables)),
+                Snippet::Rosetta(groups) => rosetta::resolve(path, groups, &targets)
+                    .map(|views| render::render_rosetta(&views)),
                 Snippet::Versions => versions_of(&captures)
                     .map(|v| {
                         render::render_versions(
@@ -416,6 +420,26 @@ fn compares(found: &[Found]) -> impl Iterator<Item = (usize, &Compare)> {
         Snippet::Compare(c) => Some((f.chapter, c)),
         _ => None,
     })
+}
+
+/// Every comparison of the book, by id, for the Rosetta appendix's rows.
+fn rosetta_targets<'a>(
+    chapters: &'a [ChapterText],
+    found: &'a [Found],
+    captures: &'a HashMap<String, Capture>,
+) -> HashMap<&'a str, Target<'a>> {
+    compares(found)
+        .filter_map(|(chapter, compare)| {
+            let chapter = &chapters[chapter];
+            let target = Target {
+                chapter: &chapter.path,
+                chapter_title: rosetta::chapter_title(&chapter.path, &chapter.content),
+                compare,
+                capture: captures.get(&compare.id)?,
+            };
+            Some((compare.id.as_str(), target))
+        })
+        .collect()
 }
 
 /// The versions all captures agree on.

@@ -13,10 +13,17 @@
 //! ```
 //! ````
 //!
+//! The appendix's `rosetta` block has a syntax of its own, in `rosetta`.
+//!
 //! CONTRIBUTING.md documents it for authors; keep the two in step.
+
+mod rosetta;
+
+pub use rosetta::{RosettaGroup, RosettaRow};
 
 use crate::diagnostic::Diagnostic;
 use crate::scan::FencedBlock;
+use rosetta::parse_rosetta;
 use std::path::Path;
 
 /// The ORM (or other library) a section runs under. Adding one means adding it
@@ -158,6 +165,8 @@ pub enum Snippet {
     Schema(SchemaView),
     Versions,
     Playground(Vec<Starter>),
+    /// The appendix table: operations, each shown by a comparison of the book.
+    Rosetta(Vec<RosettaGroup>),
 }
 
 /// A starter query of the playground: `-- name: Title` followed by its SQL.
@@ -201,6 +210,12 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
                 return Err(at("`playground` takes no options".into()));
             }
             Snippet::Playground(parse_starters(path, block)?)
+        }
+        "rosetta" => {
+            if !rest.is_empty() {
+                return Err(at("`rosetta` takes no options".into()));
+            }
+            Snippet::Rosetta(parse_rosetta(path, block)?)
         }
         _ => return Ok(None),
     };

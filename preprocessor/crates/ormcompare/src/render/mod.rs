@@ -7,6 +7,7 @@
 
 mod panel;
 mod playground;
+mod rosetta;
 mod schema;
 mod sql;
 mod sql_run;
@@ -14,6 +15,7 @@ mod versions;
 
 pub use panel::{render_compare, SideView};
 pub use playground::render_playground;
+pub use rosetta::render_rosetta;
 pub use schema::{render_ddl, render_diagram};
 pub use sql_run::{render_sql_refused, render_sql_run};
 pub use versions::render_versions;
