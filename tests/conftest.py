@@ -1,8 +1,9 @@
 """Shared test setup for the demo database and the ORM models that map it.
 
-Puts snippets/models on sys.path (the Django app `demo` and the module
-`demo_sqlalchemy`), configures Django standalone (idempotently), and offers
-fixtures for the schema, the fixture rows and a loaded SQLite database.
+Puts snippets/models on sys.path (the Django app `demo` and the modules
+`demo_sqlalchemy`, `demo_sqlmodel`, `demo_peewee` and `demo_tortoise`), configures
+Django standalone (idempotently), and offers fixtures for the schema, the fixture
+rows, a loaded SQLite database and each ORM's models.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ DJANGO_SETTINGS: dict[str, object] = {
 
 
 def add_models_to_path() -> None:
-    """Make `demo` and `demo_sqlalchemy` importable."""
+    """Make `demo` and the `demo_*` modules importable."""
     if str(MODELS_DIR) not in sys.path:
         sys.path.insert(0, str(MODELS_DIR))
 
@@ -100,3 +101,35 @@ def sqlalchemy_demo() -> ModuleType:
 
     configure_mappers()
     return demo_sqlalchemy
+
+
+@pytest.fixture(scope="session")
+def sqlmodel_demo() -> ModuleType:
+    """The demo_sqlmodel module, with every mapper configured."""
+    from sqlalchemy.orm import configure_mappers
+
+    import demo_sqlmodel
+
+    configure_mappers()
+    return demo_sqlmodel
+
+
+@pytest.fixture(scope="session")
+def peewee_demo() -> ModuleType:
+    """The demo_peewee module (its models are bound to an uninitialised proxy)."""
+    import demo_peewee
+
+    return demo_peewee
+
+
+@pytest.fixture(scope="session")
+def tortoise_demo() -> ModuleType:
+    """The demo_tortoise module, its relations initialised (no connection is opened)."""
+    from tortoise import Tortoise
+    from tortoise.context import TortoiseContext
+
+    import demo_tortoise
+
+    with TortoiseContext():
+        Tortoise.init_models([demo_tortoise], demo_tortoise.APP_LABEL)
+    return demo_tortoise

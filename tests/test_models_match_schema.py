@@ -1,6 +1,7 @@
-"""The Django models and the SQLAlchemy mappings agree with snippets/schema.sql.
+"""Every ORM's mapping of the demo database agrees with snippets/schema.sql.
 
-Each side is reduced to the same description (tables, columns in order, type
+The Django models, the SQLAlchemy mappings, the SQLModel classes, the Peewee models
+and the Tortoise ORM models: each is reduced to the same description (tables, columns in order, type
 family, nullability, primary key, foreign key target, unique column sets) and the
 descriptions are compared; the fixture rows are checked to load cleanly.
 """
@@ -15,7 +16,16 @@ from types import ModuleType
 import pytest
 from django.apps import AppConfig
 from django.db import models as dj
-from sqlalchemy import Boolean, Date, DateTime, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy import Table as SATable
 
 SCRIPT_NOTE = '<script>alert("notes")</script>'
@@ -73,7 +83,7 @@ def unique_set(column_groups: list[tuple[str, ...]]) -> frozenset[tuple[str, ...
     return frozenset(tuple(sorted(group)) for group in column_groups)
 
 
-# --- the three readers --------------------------------------------------------------
+# --- the readers --------------------------------------------------------------------
 
 
 def read_sqlite(conn: sqlite3.Connection) -> Schema:
@@ -153,6 +163,9 @@ def read_django(app: AppConfig) -> Schema:
 
 
 def sqlalchemy_family(column_type: object) -> str:
+    if isinstance(column_type, TypeDecorator):
+        # SQLModel's AutoString, for one: the type it stores as.
+        column_type = column_type.impl_instance
     if isinstance(column_type, Boolean):
         return "boolean"
     if isinstance(column_type, Integer):
@@ -189,6 +202,117 @@ def read_sqlalchemy_table(table: SATable) -> Table:
 
 def read_sqlalchemy(metadata: MetaData) -> Schema:
     return {name: read_sqlalchemy_table(table) for name, table in metadata.tables.items()}
+
+
+def read_sqlmodel(module: ModuleType) -> Schema:
+    # SQLModel.metadata is shared by every SQLModel class: read the module's own tables.
+    return {cls.__tablename__: read_sqlalchemy_table(cls.__table__) for cls in module.MODELS}
+
+
+def peewee_family(field: object) -> str:
+    from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
+
+    if isinstance(field, ForeignKeyField):
+        field = field.rel_field
+    if isinstance(field, BooleanField):
+        return "boolean"
+    if isinstance(field, IntegerField):
+        return "integer"
+    if isinstance(field, (CharField, TextField)):
+        return "text"
+    if isinstance(field, DateField):
+        return "date"
+    return f"unknown Peewee field {type(field).__name__}"
+
+
+def read_peewee(module: ModuleType) -> Schema:
+    from peewee import ForeignKeyField
+
+    schema: Schema = {}
+    for model in module.MODELS:
+        meta = model._meta
+        fields = meta.sorted_fields
+        columns = tuple(
+            Column(
+                name=f.column_name,
+                family=peewee_family(f),
+                nullable=f.null,
+                primary_key=f.primary_key,
+                references=(
+                    (f.rel_model._meta.table_name, f.rel_field.column_name)
+                    if isinstance(f, ForeignKeyField)
+                    else None
+                ),
+            )
+            for f in fields
+        )
+        groups = [(f.column_name,) for f in fields if f.unique and not f.primary_key]
+        groups += [
+            tuple(meta.fields[name].column_name for name in names)
+            for names, unique in meta.indexes
+            if unique
+        ]
+        schema[meta.table_name] = Table(columns, unique_set(groups))
+    return schema
+
+
+def tortoise_family(field: object) -> str:
+    from tortoise.fields import BooleanField, CharField, DateField, IntField, TextField
+
+    if isinstance(field, BooleanField):
+        return "boolean"
+    if isinstance(field, IntField):
+        return "integer"
+    if isinstance(field, (CharField, TextField)):
+        return "text"
+    if isinstance(field, DateField) and not isinstance(field, datetime.datetime):
+        return "date"
+    return f"unknown Tortoise field {type(field).__name__}"
+
+
+def read_tortoise(module: ModuleType) -> Schema:
+    """Columns in the order the model declares them: a foreign key's ``<name>_id``
+    field (which Tortoise adds after the others) stands where its relation is."""
+    from tortoise.fields.relational import ForeignKeyFieldInstance
+
+    schema: Schema = {}
+    for model in module.MODELS:
+        meta = model._meta
+        relations = {
+            name: field
+            for name, field in meta.fields_map.items()
+            if isinstance(field, ForeignKeyFieldInstance)
+        }
+        sources = {field.source_field: name for name, field in relations.items()}
+        columns = []
+        for name, field in meta.fields_map.items():
+            if name in sources or name not in meta.fields_db_projection and name not in relations:
+                continue  # a foreign key's column (placed with its relation), or no column
+            reference = None
+            if name in relations:
+                target = field.related_model._meta
+                reference = (target.db_table, target.fields_db_projection[target.pk_attr])
+                field = meta.fields_map[field.source_field]
+            columns.append(
+                Column(
+                    name=meta.fields_db_projection[field.model_field_name],
+                    family=tortoise_family(field),
+                    nullable=field.null,
+                    primary_key=field.pk,
+                    references=reference,
+                )
+            )
+        groups = [
+            (meta.fields_db_projection[name],)
+            for name, field in meta.fields_map.items()
+            if name in meta.fields_db_projection and field.unique and not field.pk
+        ]
+        groups += [
+            tuple(relations[name].source_field if name in relations else name for name in names)
+            for names in meta.unique_together
+        ]
+        schema[meta.db_table] = Table(tuple(columns), unique_set(groups))
+    return schema
 
 
 # --- the comparison ---------------------------------------------------------------
@@ -246,15 +370,15 @@ def schema(schema_sql: str) -> Schema:
     return read_schema_sql(schema_sql)
 
 
-@pytest.fixture(params=["Django", "SQLAlchemy"])
-def orm_schema(
-    request: pytest.FixtureRequest,
-    django_demo_app: AppConfig,
-    sqlalchemy_demo: ModuleType,
-) -> tuple[str, Schema]:
-    if request.param == "Django":
-        return "Django", read_django(django_demo_app)
-    return "SQLAlchemy", read_sqlalchemy(sqlalchemy_demo.Base.metadata)
+@pytest.fixture(params=["Django", "SQLAlchemy", "SQLModel", "Peewee", "Tortoise"])
+def orm_schema(request: pytest.FixtureRequest) -> tuple[str, Schema]:
+    name = request.param
+    if name == "Django":
+        return name, read_django(request.getfixturevalue("django_demo_app"))
+    if name == "SQLAlchemy":
+        return name, read_sqlalchemy(request.getfixturevalue("sqlalchemy_demo").Base.metadata)
+    readers = {"SQLModel": read_sqlmodel, "Peewee": read_peewee, "Tortoise": read_tortoise}
+    return name, readers[name](request.getfixturevalue(f"{name.lower()}_demo"))
 
 
 # --- the schema itself ------------------------------------------------------------
@@ -459,3 +583,81 @@ def test_fixture_rows_load_through_sqlalchemy(
             assert repr(session.get(m.Order, 3)) == "<Order 3>"
     finally:
         engine.dispose()
+
+
+def test_tortoise_many_to_many_goes_through_product_tags(tortoise_demo: ModuleType) -> None:
+    # Tortoise names the link table and its columns on the field (it has no through model).
+    tags = tortoise_demo.Product._meta.fields_map["tags"]
+    assert (tags.through, tags.backward_key, tags.forward_key) == (
+        "product_tags",
+        "product_id",
+        "tag_id",
+    )
+
+
+def test_fixture_rows_load_through_sqlmodel(
+    sqlmodel_demo: ModuleType, demo_db: sqlite3.Connection
+) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+    from sqlmodel import Session, func, select
+
+    m = sqlmodel_demo
+    engine = create_engine("sqlite://", creator=lambda: demo_db, poolclass=StaticPool)
+    try:
+        with Session(engine) as session:
+            for cls in m.MODELS:
+                count = session.exec(select(func.count()).select_from(cls)).one()
+                assert count == ROW_COUNTS[cls.__tablename__]
+            product = session.get(m.Product, 9)
+            assert product.discontinued is True
+            assert [t.name for t in product.tags] == ["sale"]
+            assert session.get(m.Customer, 1).signed_up == datetime.date(2024, 1, 5)
+    finally:
+        engine.dispose()
+
+
+def test_fixture_rows_load_through_peewee(
+    peewee_demo: ModuleType, schema_sql: str, fixtures_sql: str
+) -> None:
+    from peewee import SqliteDatabase
+
+    m = peewee_demo
+    db = SqliteDatabase(":memory:")
+    db.connection().executescript(schema_sql + fixtures_sql)
+    m.database.initialize(db)
+    try:
+        for model in m.MODELS:
+            assert model.select().count() == ROW_COUNTS[model._meta.table_name]
+        product = m.Product.get_by_id(9)
+        assert product.discontinued is True
+        assert [t.name for t in product.tags] == ["sale"]
+        assert m.Customer.get_by_id(1).signed_up == datetime.date(2024, 1, 5)
+    finally:
+        m.database.initialize(None)
+        db.close()
+
+
+def test_fixture_rows_load_through_tortoise(
+    tortoise_demo: ModuleType, schema_sql: str, fixtures_sql: str
+) -> None:
+    import asyncio
+
+    from tortoise.context import TortoiseContext
+
+    m = tortoise_demo
+
+    async def check() -> None:
+        async with TortoiseContext() as context:
+            await context.init(
+                db_url="sqlite://:memory:", modules={m.APP_LABEL: [m.__name__]}, use_tz=False
+            )
+            await context.db().execute_script(schema_sql + fixtures_sql)
+            for model in m.MODELS:
+                assert await model.all().count() == ROW_COUNTS[model._meta.db_table]
+            product = await m.Product.get(id=9).prefetch_related("tags")
+            assert product.discontinued is True
+            assert [t.name for t in product.tags] == ["sale"]
+            assert (await m.Customer.get(id=1)).signed_up == datetime.date(2024, 1, 5)
+
+    asyncio.run(check())

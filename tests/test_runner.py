@@ -181,6 +181,83 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
             "await session.scalar(select(func.count()).select_from(Customer)) * 2",
         ),
     ],
+    # The same query under the three other libraries.
+    "others-filter": [
+        (
+            "sqlmodel",
+            "session.exec(\n"
+            "    select(Customer).where(Customer.city == 'London').order_by(Customer.id)\n"
+            ").all()",
+        ),
+        ("peewee", "Customer.select().where(Customer.city == 'London').order_by(Customer.id)"),
+        ("tortoise", "await Customer.filter(city='London').order_by('id')"),
+    ],
+    "others-write": [
+        ("sqlmodel", "session.add(Tag(name='runner test'))\nsession.commit()"),
+        ("peewee", "Tag.create(name='runner test')"),
+        (
+            "peewee",
+            "with db.atomic():\n    Tag.create(name='runner test')\nTag.select().count()",
+        ),
+        ("tortoise", "await Tag.create(name='runner test')"),
+        (
+            "tortoise",
+            "from tortoise.transactions import in_transaction\n"
+            "\n"
+            "async with in_transaction():\n"
+            "    await Tag.create(name='runner test')\n"
+            "await Tag.all().count()",
+        ),
+    ],
+    "others-shapes": [
+        (
+            "peewee",
+            "from peewee import fn\n"
+            "(Customer.select(Customer.city, fn.COUNT(Customer.id).alias('n'))\n"
+            "    .where(Customer.city.is_null(False))\n"
+            "    .group_by(Customer.city).order_by(Customer.city).limit(2).tuples())",
+        ),
+        ("peewee", "Order.get_by_id(3)"),
+        ("peewee", "Customer.select().where(Customer.id < 0)"),
+        ("peewee", "Product.update(stock=0).where(Product.id == 1)"),
+        ("tortoise", "await Order.get(id=3)"),
+        (
+            "tortoise",
+            "from tortoise.functions import Count\n"
+            "await (Customer.filter(city__not_isnull=True).annotate(n=Count('id'))\n"
+            "    .group_by('city').order_by('city').limit(2).values('city', 'n'))",
+        ),
+        ("tortoise", "Customer.filter(city='London')"),
+        ("sqlmodel", "session.get(Order, 3)"),
+    ],
+    # What each library's connection set-up left: the preprocessor's
+    # SectionKind::connection_setup() must repeat what differs from SQLite's defaults.
+    "connection-setup": [
+        (
+            "tortoise",
+            "from tortoise import connections\n"
+            "\n"
+            "client = connections.get('default')\n"
+            "[\n"
+            "    (await client.execute_query_dict(f'PRAGMA {name}'))[0][name]\n"
+            "    for name in ('foreign_keys', 'journal_mode', 'journal_size_limit')\n"
+            "]",
+        ),
+        ("peewee", "db.execute_sql('PRAGMA foreign_keys').fetchone()"),
+        (
+            "sqlmodel",
+            "from sqlalchemy import text\nsession.execute(text('PRAGMA foreign_keys')).one()",
+        ),
+    ],
+    # Tortoise ORM turns SQLite's foreign keys on; each section has its own context.
+    "tortoise-fresh": [
+        (
+            "tortoise",
+            "await OrderLine.filter(order_id=1).delete()\n"
+            "await OrderLine.create(order_id=999, product_id=1, quantity=1, unit_price_cents=1)",
+        ),
+        ("tortoise", "await OrderLine.all().count()"),
+    ],
 }
 
 
@@ -576,3 +653,96 @@ def test_the_last_expression_of_async_code_runs_on_the_event_loop(
     }
     assert len(django["statements"]) == 1
     assert _no_error(sqlalchemy)["result"]["rows"] == [[24]]
+
+
+def test_other_libraries_record_one_select_and_give_the_same_table(
+    sections: dict[str, list[Section]],
+) -> None:
+    (django,) = sections["django-filter"]
+    for section in sections["others-filter"]:
+        _no_error(section)
+        (statement,) = section["statements"]
+        assert statement["origin"] == "orm"
+        assert statement["sql"].startswith("SELECT ")
+        assert statement["params"] == ["London"]
+        assert section["result"] == django["result"], section["kind"]
+
+
+def test_other_libraries_record_their_transactions(sections: dict[str, list[Section]]) -> None:
+    sqlmodel, peewee, peewee_atomic, tortoise, tortoise_atomic = (
+        _no_error(section) for section in sections["others-write"]
+    )
+    # SQLModel is SQLAlchemy: the driver's BEGIN before the write, the session's COMMIT.
+    assert _sqls(sqlmodel) == [
+        ("driver", "BEGIN"),
+        ("orm", "INSERT INTO tags (name) VALUES (?)"),
+        ("driver", "COMMIT"),
+    ]
+    # Peewee runs in autocommit mode: no BEGIN unless asked, and then its own.
+    assert _sqls(peewee) == [("orm", 'INSERT INTO "tags" ("name") VALUES (?)')]
+    assert peewee["result"]["columns"] == ["id", "name"]
+    assert peewee["result"]["rows"] == [[7, "runner test"]]
+    sqls = _sqls(peewee_atomic)
+    assert sqls[0] == ("orm", "BEGIN")
+    assert sqls[2] == ("orm", "COMMIT")
+    assert peewee_atomic["result"]["rows"] == [[7]]
+    # Tortoise ORM asks for the new id with a second statement.
+    assert _sqls(tortoise) == [
+        ("orm", 'INSERT INTO "tags" ("name") VALUES (?)'),
+        ("orm", "SELECT last_insert_rowid()"),
+    ]
+    assert tortoise["result"]["rows"] == [[7, "runner test"]]
+    sqls = _sqls(tortoise_atomic)
+    assert sqls[0] == ("orm", "BEGIN")
+    assert ("driver", "COMMIT") in sqls
+    assert tortoise_atomic["result"]["rows"] == [[7]]
+
+
+def test_other_libraries_result_shapes(sections: dict[str, list[Section]]) -> None:
+    (pw_tuples, pw_instance, pw_empty, pw_update, tt_instance, tt_values, tt_query, sm_instance) = (
+        sections["others-shapes"]
+    )
+    assert _no_error(pw_tuples)["result"] == {
+        "columns": ["city", "n"],
+        "rows": [["Amsterdam", 2], ["Boston", 2]],
+        "total_rows": 2,
+    }
+    assert _no_error(tt_values)["result"] == pw_tuples["result"]
+    # An instance: the model's columns in the schema's order, foreign keys as *_id.
+    columns = ["id", "customer_id", "placed_on", "status", "shipped_on", "handled_by_id"]
+    for section in (pw_instance, tt_instance, sm_instance):
+        assert _no_error(section)["result"]["columns"] == columns, section["kind"]
+        assert section["result"]["rows"] == pw_instance["result"]["rows"]
+    assert _no_error(pw_empty)["result"] == {
+        "columns": ["id", "name", "email", "city", "signed_up", "notes"],
+        "rows": [],
+        "total_rows": 0,
+    }
+    # Queries that never ran say how to run them, and sent nothing.
+    for section, hint in ((pw_update, ".execute()"), (tt_query, "await")):
+        assert section["error"]["type"] == "UnsupportedResult"
+        assert hint in section["error"]["message"]
+        assert section["statements"] == []
+
+
+def test_tortoise_sections_are_isolated_and_enforce_foreign_keys(
+    sections: dict[str, list[Section]],
+) -> None:
+    refused, fresh = sections["tortoise-fresh"]
+    assert refused["error"]["type"] == "IntegrityError"
+    delete, insert = refused["statements"]
+    assert delete["sql"].startswith("DELETE ")
+    assert insert["refused"] == "FOREIGN KEY constraint failed"
+    # The next section sees every line again: nothing of the first one's context is left.
+    (count,) = _no_error(fresh)["statements"]
+    assert count["sql"].startswith("SELECT COUNT(*)")
+    assert fresh["result"]["rows"] == [[60]]
+
+
+def test_connection_setup_of_the_other_libraries(sections: dict[str, list[Section]]) -> None:
+    tortoise, peewee, sqlmodel = (_no_error(section) for section in sections["connection-setup"])
+    # Tortoise ORM 1.1.9's PRAGMAs (journal_mode=WAL stays "memory" in memory).
+    assert tortoise["result"]["rows"] == [[1], ["memory"], [16384]]
+    # Peewee and SQLModel leave SQLite's default: foreign keys off.
+    assert peewee["result"]["rows"] == [[0]]
+    assert sqlmodel["result"]["rows"] == [[0]]

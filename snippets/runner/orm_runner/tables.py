@@ -9,6 +9,7 @@ kind's ``OrmTables``.
 import datetime
 import decimal
 import enum
+import inspect
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -196,6 +197,13 @@ def to_table(value: Any, orm: OrmTables, max_rows: int) -> Table | None:
         return _table([value], orm, max_rows)
     if isinstance(value, (set, frozenset)):
         return _table(_sorted(value), orm, max_rows)
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()  # never run: no "never awaited" warning either
+        raise UnsupportedResult(
+            f"the last expression is awaitable ({type(value).__name__}) and was not awaited, "
+            "so it did not run; end the section with `await ...`"
+        )
     if isinstance(value, Iterator):
         raise UnsupportedResult(
             f"the last expression is an iterator ({type(value).__name__}), which would be "

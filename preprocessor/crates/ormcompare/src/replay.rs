@@ -135,17 +135,54 @@ mod tests {
         }
     }
 
-    fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
+    fn replay_as(kind: SectionKind, statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
         let db = DemoDb::build(SCHEMA, "").unwrap();
         let section = SectionCapture {
-            kind: "sqlalchemy".into(),
+            kind: kind.key().into(),
             query_count: statements.len(),
             statements,
             result: None,
             stdout: String::new(),
             error: None,
         };
-        replay_section(&db, Limits::default(), SectionKind::SqlAlchemy, &section)
+        replay_section(&db, Limits::default(), kind, &section)
+    }
+
+    fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
+        replay_as(SectionKind::SqlAlchemy, statements)
+    }
+
+    /// A `PRAGMA name` read, with the value the library's connection had at capture time.
+    fn pragma(name: &str, value: serde_json::Value) -> Statement {
+        serde_json::from_value(serde_json::json!({
+            "sql": format!("PRAGMA {name}"),
+            "params": [],
+            "many": false,
+            "origin": "orm",
+            "columns": [name],
+            "rows": [[value]],
+            "total_rows": 1,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_replay_sets_up_the_connection_as_the_library_did() {
+        // The values Tortoise ORM 1.1.9's connection showed at capture time.
+        let tortoise = vec![
+            pragma("foreign_keys", 1.into()),
+            pragma("journal_size_limit", 16384.into()),
+            pragma("journal_mode", "memory".into()),
+        ];
+        assert!(replay_as(SectionKind::Tortoise, tortoise).is_ok());
+        for kind in [
+            SectionKind::SqlAlchemy,
+            SectionKind::SqlModel,
+            SectionKind::Peewee,
+        ] {
+            let defaults = vec![pragma("foreign_keys", 0.into())];
+            assert!(replay_as(kind, defaults).is_ok(), "{kind:?}");
+        }
     }
 
     const NOT_NULL: &str = "NOT NULL constraint failed: t.name";

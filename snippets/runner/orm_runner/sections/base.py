@@ -1,11 +1,13 @@
 """What a section kind provides: a fresh database, the names the code sees, its ORM's tables."""
 
 import asyncio
+import importlib
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from orm_runner.paths import ensure_models_importable
 from orm_runner.recording import RecordingConnection
 from orm_runner.tables import OrmTables
 
@@ -38,3 +40,10 @@ class SectionKind(Protocol):
 def namespace(names: dict[str, Any]) -> dict[str, Any]:
     """The globals a section's code runs in, like a notebook's."""
     return {"__name__": "__main__", "__builtins__": __builtins__, **names}
+
+
+def listed_models(module_name: str) -> dict[str, Any]:
+    """The classes a module of ``snippets/models`` lists in ``MODELS``, by class name."""
+    ensure_models_importable()
+    module = importlib.import_module(module_name)
+    return {model.__name__: model for model in module.MODELS}

@@ -1,11 +1,12 @@
 """``sqlalchemy`` sections: the classes of ``demo_sqlalchemy``, ``select`` and a ``session``."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from orm_runner import database
 from orm_runner.paths import ensure_models_importable
+from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.tables import Rows, UnsupportedResult
 from orm_runner.values import has_memory_address
@@ -128,6 +129,33 @@ def mapped_classes() -> dict[str, Any]:
     return {mapper.class_.__name__: mapper.class_ for mapper in module.Base.registry.mappers}
 
 
+@contextmanager
+def session_on_fresh_database(
+    session_class: Callable[[Any], Any],
+) -> Iterator[tuple[RecordingConnection, Any]]:
+    """A fresh, seeded database and a session of ``session_class`` on an engine over it.
+
+    The engine's first connect initialises the dialect (it runs queries of its own): done
+    here, before the recording starts.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    connection = database.fresh_connection()
+    engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
+    try:
+        with engine.connect():
+            pass
+        session = session_class(engine)
+        try:
+            yield connection, session
+        finally:
+            session.close()
+    finally:
+        engine.dispose()
+        connection.close()
+
+
 class SQLAlchemySection:
     name = "sqlalchemy"
 
@@ -136,23 +164,9 @@ class SQLAlchemySection:
 
     @contextmanager
     def open(self) -> Iterator[SectionContext]:
-        from sqlalchemy import create_engine, select
+        from sqlalchemy import select
         from sqlalchemy.orm import Session
-        from sqlalchemy.pool import StaticPool
 
-        connection = database.fresh_connection()
-        engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
-        try:
-            # The first connect initialises the dialect (it runs queries of its own):
-            # done here, before the recording starts.
-            with engine.connect():
-                pass
-            session = Session(engine)
+        with session_on_fresh_database(Session) as (connection, session):
             names = {**mapped_classes(), "select": select, "session": session}
-            try:
-                yield SectionContext(connection, namespace(names), SQLAlchemyTables())
-            finally:
-                session.close()
-        finally:
-            engine.dispose()
-            connection.close()
+            yield SectionContext(connection, namespace(names), SQLAlchemyTables())
