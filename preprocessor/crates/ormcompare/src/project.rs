@@ -1,6 +1,7 @@
 //! One pass over the book: find the snippets, make sure every capture is fresh,
 //! replay and check them, and put the rendered panels in place of the blocks.
 
+use crate::bench;
 use crate::capture::{self, Capture};
 use crate::checks;
 use crate::config::{Paths, Settings};
@@ -10,7 +11,7 @@ use crate::render::{self, SideView};
 use crate::replay::{self, short};
 use crate::runner;
 use crate::scan::fenced_blocks;
-use crate::syntax::{parse_block, Compare, SchemaView, Snippet, SqlRun};
+use crate::syntax::{parse_block, BenchChart, Compare, SchemaView, Snippet, SqlRun};
 use demo_engine::{DemoDb, Limits};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -218,6 +219,7 @@ impl Project {
                 Snippet::Schema(SchemaView::Diagram) => Ok(render::render_diagram(&tables)),
                 Snippet::Schema(SchemaView::Ddl) => Ok(render::render_ddl(&tables)),
                 Snippet::Playground(starters) => Ok(render::render_playground(starters, &tables)),
+                Snippet::Chart(chart) => self.render_chart(path, item.line, chart),
                 Snippet::Versions => versions_of(&captures)
                     .map(|v| {
                         render::render_versions(
@@ -296,6 +298,31 @@ impl Project {
             &sides,
             &passed,
             self.settings.shown_rows,
+        ))
+    }
+
+    fn render_chart(
+        &self,
+        path: &Path,
+        line: usize,
+        chart: &BenchChart,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let shown = self.settings.snippets.join(&chart.file);
+        let results = bench::read(&self.paths.snippets.join(&chart.file)).map_err(|e| {
+            vec![Diagnostic::new(
+                path,
+                line,
+                format!(
+                    "`{}`: {e}; check `file=` (relative to the snippets folder), or write the \
+                     file again with the benchmark command that makes it (`scripts/bench-bulk`)",
+                    shown.display()
+                ),
+            )]
+        })?;
+        Ok(render::render_chart(
+            &results,
+            &shown.display().to_string(),
+            &format!("ormc-chart-{line}"),
         ))
     }
 

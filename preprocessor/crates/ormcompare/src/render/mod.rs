@@ -5,6 +5,7 @@
 //! blank line; `pre` therefore writes newlines as `&#10;` so no output ever holds
 //! a blank line.
 
+mod chart;
 mod panel;
 mod playground;
 mod schema;
@@ -12,6 +13,7 @@ mod sql;
 mod sql_run;
 mod versions;
 
+pub use chart::render_chart;
 pub use panel::{render_compare, SideView};
 pub use playground::render_playground;
 pub use schema::{render_ddl, render_diagram};
