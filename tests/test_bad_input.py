@@ -102,6 +102,28 @@ def fails_with(book: BookCopy, pattern: str) -> str:
             id="rosetta-row-before-group",
         ),
         pytest.param(
+            "# Bad\n\n```bench-chart\n```\n",
+            r"src/bad\.md:3: a `bench-chart` block needs the results file: ```bench-chart "
+            r"file=benchmarks/NAME\.json",
+            id="chart-without-file",
+        ),
+        pytest.param(
+            "# Bad\n\n```bench-chart file=benchmarks/bulk-loading.json colour=red\n```\n",
+            r"src/bad\.md:3: unknown option `colour` on a `bench-chart` block; known options: file",
+            id="chart-unknown-option",
+        ),
+        pytest.param(
+            "# Bad\n\n```bench-chart file=benchmarks/nothing.json\n```\n",
+            r"src/bad\.md:3: `snippets/benchmarks/nothing\.json`: cannot read it \(.*\); check "
+            r"`file=` \(relative to the snippets folder\)",
+            id="chart-missing-file",
+        ),
+        pytest.param(
+            "# Bad\n\n```bench-chart file=../book.toml\n```\n",
+            r"src/bad\.md:3: `file=\.\./book\.toml` must be a path inside the snippets folder",
+            id="chart-file-outside-snippets",
+        ),
+        pytest.param(
             "# Bad\n\n- a list\n\n  ```sql run\n  SELECT 1;\n  ```\n",
             r"src/bad\.md:5: a `sql` block must stand at the top level",
             id="nested-block",
@@ -111,6 +133,33 @@ def fails_with(book: BookCopy, pattern: str) -> str:
 def test_bad_chapter_stops_the_build(book: BookCopy, chapter: str, pattern: str) -> None:
     book.write_chapter("bad.md", chapter)
     fails_with(book, pattern)
+
+
+@pytest.mark.parametrize(
+    ("results", "pattern"),
+    [
+        pytest.param("{", r"it is not a results file: EOF while parsing", id="bad-json"),
+        pytest.param(
+            '{"title": "t"}',
+            r"it is not a results file: missing field `command`",
+            id="missing-field",
+        ),
+    ],
+)
+def test_bad_results_file_stops_the_build(book: BookCopy, results: str, pattern: str) -> None:
+    (book.root / "snippets/benchmarks/bad.json").write_text(results, encoding="utf-8")
+    book.write_chapter("bad.md", "# Bad\n\n\n```bench-chart file=benchmarks/bad.json\n```\n")
+    fails_with(book, r"src/bad\.md:4: `snippets/benchmarks/bad\.json`: " + pattern)
+
+
+def test_a_chart_shows_the_committed_figures(book: BookCopy) -> None:
+    html = book.page_of(
+        "chart.md", "# Chart\n\n```bench-chart file=benchmarks/bulk-loading.json\n```\n"
+    )
+    assert '<figure class="ormc-chart" id="ormc-chart-3">' in html
+    assert 'role="img" aria-labelledby="ormc-chart-3-title ormc-chart-3-desc"' in html
+    assert html.count('<rect class="ormc-chart-bar"') == 6
+    assert "<code>snippets/benchmarks/bulk-loading.json</code>" in html
 
 
 def test_stale_capture_names_the_snippet_and_the_command(book: BookCopy) -> None:

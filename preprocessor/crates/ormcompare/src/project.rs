@@ -1,6 +1,7 @@
 //! One pass over the book: find the snippets, make sure every capture is fresh,
 //! replay and check them, and put the rendered panels in place of the blocks.
 
+use crate::bench;
 use crate::capture::{self, Capture};
 use crate::checks;
 use crate::config::{Paths, Settings};
@@ -11,7 +12,7 @@ use crate::replay::{self, short};
 use crate::rosetta::{self, Target};
 use crate::runner;
 use crate::scan::fenced_blocks;
-use crate::syntax::{parse_block, Compare, SchemaView, Snippet, SqlRun};
+use crate::syntax::{parse_block, BenchChart, Compare, SchemaView, Snippet, SqlRun};
 use demo_engine::{DemoDb, Limits};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -222,6 +223,7 @@ impl Project {
                 Snippet::Playground(starters) => Ok(render::render_playground(starters, &tables)),
                 Snippet::Rosetta(groups) => rosetta::resolve(path, groups, &targets)
                     .map(|views| render::render_rosetta(&views)),
+                Snippet::Chart(chart) => self.render_chart(path, item.line, chart),
                 Snippet::Versions => versions_of(&captures)
                     .map(|v| {
                         render::render_versions(
@@ -300,6 +302,31 @@ impl Project {
             &sides,
             &passed,
             self.settings.shown_rows,
+        ))
+    }
+
+    fn render_chart(
+        &self,
+        path: &Path,
+        line: usize,
+        chart: &BenchChart,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let shown = self.settings.snippets.join(&chart.file);
+        let results = bench::read(&self.paths.snippets.join(&chart.file)).map_err(|e| {
+            vec![Diagnostic::new(
+                path,
+                line,
+                format!(
+                    "`{}`: {e}; check `file=` (relative to the snippets folder), or write the \
+                     file again with the benchmark command that makes it (`scripts/bench-bulk`)",
+                    shown.display()
+                ),
+            )]
+        })?;
+        Ok(render::render_chart(
+            &results,
+            &shown.display().to_string(),
+            &format!("ormc-chart-{line}"),
         ))
     }
 

@@ -11,6 +11,9 @@
 //! ```sql run id=cities rows=5
 //! SELECT DISTINCT city FROM customers WHERE city IS NOT NULL ORDER BY city;
 //! ```
+//!
+//! ```bench-chart file=benchmarks/bulk-loading.json
+//! ```
 //! ````
 //!
 //! The appendix's `rosetta` block has a syntax of its own, in `rosetta`.
@@ -165,6 +168,13 @@ pub enum SchemaView {
     Ddl,
 }
 
+/// A chart of a committed benchmark results file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchChart {
+    /// The results file, relative to the snippets folder.
+    pub file: String,
+}
+
 /// A block the preprocessor replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Snippet {
@@ -175,6 +185,7 @@ pub enum Snippet {
     Playground(Vec<Starter>),
     /// The appendix table: operations, each shown by a comparison of the book.
     Rosetta(Vec<RosettaGroup>),
+    Chart(BenchChart),
 }
 
 /// A starter query of the playground: `-- name: Title` followed by its SQL.
@@ -225,6 +236,7 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
             }
             Snippet::Rosetta(parse_rosetta(path, block)?)
         }
+        "bench-chart" => Snippet::Chart(parse_bench_chart(&rest).map_err(at)?),
         _ => return Ok(None),
     };
     if block.nested {
@@ -233,7 +245,11 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
              quote; move it out"
         )));
     }
-    if matches!(snippet, Snippet::Schema(_) | Snippet::Versions) && !block.body.trim().is_empty() {
+    let bodiless = matches!(
+        snippet,
+        Snippet::Schema(_) | Snippet::Versions | Snippet::Chart(_)
+    );
+    if bodiless && !block.body.trim().is_empty() {
         return Err(at(format!(
             "a `{lang}` block takes no body; leave it empty"
         )));
@@ -472,6 +488,27 @@ fn parse_sql_run(block: &FencedBlock, words: &[&str]) -> Result<SqlRun, String> 
     Ok(run)
 }
 
+fn parse_bench_chart(words: &[&str]) -> Result<BenchChart, String> {
+    let options = Options::parse(words);
+    options.check(&["file"], "a `bench-chart` block")?;
+    let file = options.value("file")?.ok_or(
+        "a `bench-chart` block needs the results file: ```bench-chart \
+         file=benchmarks/NAME.json (relative to the snippets folder)",
+    )?;
+    let inside = Path::new(file)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(format!(
+            "`file={file}` must be a path inside the snippets folder, like \
+             `benchmarks/NAME.json`, without `..` or a leading `/`"
+        ));
+    }
+    Ok(BenchChart {
+        file: file.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,6 +569,22 @@ mod tests {
         assert!(error("```playground\nSELECT 1;\n```\n")
             .contains("src/ch.md:2: SQL before the first starter"));
         assert!(error("```playground\n```\n").contains("at least one starter"));
+    }
+
+    #[test]
+    fn parses_a_bench_chart() {
+        let Some(Snippet::Chart(c)) =
+            parse("```bench-chart file=benchmarks/b.json\n```\n").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.file, "benchmarks/b.json");
+        assert!(error("```bench-chart\n```\n").contains("needs the results file"));
+        assert!(error("```bench-chart file=a.json size=2\n```\n")
+            .contains("unknown option `size` on a `bench-chart` block; known options: file"));
+        assert!(error("```bench-chart file=../a.json\n```\n").contains("inside the snippets"));
+        assert!(error("```bench-chart file=/a.json\n```\n").contains("inside the snippets"));
+        assert!(error("```bench-chart file=a.json\nx\n```\n").contains("takes no body"));
     }
 
     #[test]

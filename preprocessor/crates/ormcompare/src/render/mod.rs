@@ -5,6 +5,7 @@
 //! blank line; `pre` therefore writes newlines as `&#10;` so no output ever holds
 //! a blank line.
 
+mod chart;
 mod panel;
 mod playground;
 mod rosetta;
@@ -13,6 +14,7 @@ mod sql;
 mod sql_run;
 mod versions;
 
+pub use chart::render_chart;
 pub use panel::{render_compare, SideView};
 pub use playground::render_playground;
 pub use rosetta::render_rosetta;

@@ -39,13 +39,25 @@ fn tokens_only(sql: &str) -> String {
     out
 }
 
+/// Statements and parameter lists longer than this (a bulk `INSERT` of hundreds of
+/// rows) get the class `ormc-long`: they scroll inside their box, so the panel
+/// keeps a height a reader can get past. Every other statement of the book is
+/// shorter.
+const LONG_SQL_LINES: usize = 80;
+const LONG_PARAMS_CHARS: usize = 4000;
+
 /// The formatted SQL, and a disclosure for the exact SQL when the two differ.
 /// The exact text itself travels in the enclosing element's `data-sql`
 /// attribute (see `sql_attrs`) and theme/ormcompare.js shows it on demand,
 /// which keeps a second copy of every statement out of mdBook's search index.
 pub(crate) fn render_sql(out: &mut String, sql: &str) {
     let pretty = formatted(sql);
-    code_block(out, "sql", &pretty, "ormc-sql");
+    let class = if pretty.lines().count() > LONG_SQL_LINES {
+        "ormc-sql ormc-long"
+    } else {
+        "ormc-sql"
+    };
+    code_block(out, "sql", &pretty, class);
     if pretty.trim() != sql.trim() {
         out.push_str("<details class=\"ormc-exact\"><summary>Exact SQL sent</summary></details>");
     }
@@ -75,9 +87,14 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     } else {
         "Parameters"
     };
+    let long = if shown.len() > LONG_PARAMS_CHARS {
+        " ormc-long"
+    } else {
+        ""
+    };
     let _ = write!(
         out,
-        "<div class=\"ormc-params\"><span class=\"ormc-label\">{label}</span> <span class=\"ormc-param-values\">{}</span></div>",
+        "<div class=\"ormc-params\"><span class=\"ormc-label\">{label}</span> <span class=\"ormc-param-values{long}\">{}</span></div>",
         text(&shown)
     );
 }
@@ -110,6 +127,24 @@ mod tests {
         assert_eq!(tokens_only(&shown), tokens_only(sql), "{shown}");
         assert!(shown.contains("ESCAPE '\\'"), "{shown}");
         assert_eq!(tokens_only("a = 'x  y'"), "a='x  y'");
+    }
+
+    #[test]
+    fn long_statements_and_parameter_lists_scroll_in_their_box() {
+        let mut short = String::new();
+        render_sql(&mut short, "INSERT INTO t (a) VALUES (?), (?)");
+        render_params(&mut short, &serde_json::json!([1, 2]), false);
+        assert!(!short.contains("ormc-long"), "{short}");
+        let tuples = vec!["(?, ?)"; 200].join(", ");
+        let mut long = String::new();
+        render_sql(&mut long, &format!("INSERT INTO t (a, b) VALUES {tuples}"));
+        let values: Vec<serde_json::Value> = (0..2000).map(|i| serde_json::json!(i)).collect();
+        render_params(&mut long, &serde_json::Value::Array(values), false);
+        assert!(
+            long.contains("<pre class=\"ormc-sql ormc-long\">"),
+            "{long}"
+        );
+        assert!(long.contains("<span class=\"ormc-param-values ormc-long\">"));
     }
 
     #[test]

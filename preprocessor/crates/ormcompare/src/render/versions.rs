@@ -11,7 +11,45 @@ pub fn render_versions(
     let mut out = String::from(
         "<table class=\"ormc-versions\"><thead><tr><th>Component</th><th>Version</th><th>Used for</th></tr></thead><tbody>",
     );
-    let label = |key: &str| match key {
+    for (name, version, purpose) in named(captured).into_iter().chain(build.iter().copied()) {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            text(name),
+            text(version),
+            text(purpose)
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// Name, version and purpose of each component: the ones the book is about
+/// first (Python, SQLite, Django, SQLAlchemy), then the others by key; a key the
+/// book does not know is its own name.
+pub(crate) fn named(versions: &BTreeMap<String, String>) -> Vec<(&str, &str, &'static str)> {
+    const FIRST: [&str; 4] = ["python", "sqlite", "django", "sqlalchemy"];
+    let mut ordered: Vec<_> = versions.iter().collect();
+    ordered.sort_by_key(|(key, _)| {
+        FIRST
+            .iter()
+            .position(|first| first == key)
+            .unwrap_or(FIRST.len())
+    });
+    ordered
+        .into_iter()
+        .map(|(key, version)| {
+            let (name, purpose) = component(key);
+            let name = if name.is_empty() { key.as_str() } else { name };
+            (name, version.as_str(), purpose)
+        })
+        .collect()
+}
+
+/// A pinned component's name for readers and what the book uses it for; an
+/// empty name for keys it does not know.
+fn component(key: &str) -> (&'static str, &'static str) {
+    match key {
         "python" => ("Python", "running the ORM snippets"),
         "django" => ("Django", "the Django ORM sections"),
         "sqlalchemy" => ("SQLAlchemy", "the SQLAlchemy sections"),
@@ -31,30 +69,5 @@ pub fn render_versions(
         "peewee" => ("Peewee", "the Peewee sections"),
         "tortoise-orm" => ("Tortoise ORM", "the Tortoise ORM sections"),
         _ => ("", "a dependency of the above"),
-    };
-    // The components the book is about first, then the other pins by name.
-    const FIRST: [&str; 4] = ["python", "sqlite", "django", "sqlalchemy"];
-    let mut ordered: Vec<_> = captured.iter().collect();
-    ordered.sort_by_key(|(key, _)| {
-        FIRST
-            .iter()
-            .position(|first| first == key)
-            .unwrap_or(FIRST.len())
-    });
-    let captured = ordered.into_iter().map(|(key, version)| {
-        let (name, purpose) = label(key);
-        let name = if name.is_empty() { key.as_str() } else { name };
-        (name, version.as_str(), purpose)
-    });
-    for (name, version, purpose) in captured.chain(build.iter().copied()) {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text(name),
-            text(version),
-            text(purpose)
-        );
     }
-    out.push_str("</tbody></table>");
-    out
 }
