@@ -606,7 +606,9 @@ def test_runaway_sections_hit_the_time_budget() -> None:
     runaway, runaway_async = json.loads(done.stdout)["snippets"]
     for section in runaway_async["sections"]:
         assert section["error"]["type"] == "Timeout", section
-        assert section["error"]["line"] in (3, 4)
+        # Wherever the budget ran out: the loop's header or its body (or, on a slow
+        # machine, the await before the loop).
+        assert section["error"]["line"] in (2, 3, 4)
     python_loop, sql_loop, after = runaway["sections"]
     assert python_loop["error"]["type"] == "Timeout"
     assert python_loop["error"]["line"] in (1, 2)
