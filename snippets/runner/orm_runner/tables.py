@@ -11,12 +11,12 @@ import decimal
 import enum
 import inspect
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orm_runner.execute import SectionError
-from orm_runner.values import JsonValue, UnshownValue, result_value
+from orm_runner.values import JsonValue, UnshownValue, has_memory_address, result_value
 
 Table = dict[str, Any]
 
@@ -72,6 +72,27 @@ class OrmTables(Protocol):
     def label(self, value: Any) -> str | None:
         """A model instance shown in a single cell; ``None`` when not an instance."""
         ...
+
+
+# Helpers for the kinds' OrmTables, whose instances differ only in where they keep values.
+
+
+def attributes_set_besides(
+    loaded: Mapping[str, Any], columns: Container[str]
+) -> list[tuple[str, Any]]:
+    """The public attributes of an instance that are not columns (annotations, aliases),
+    in the order they were set."""
+    return [
+        (name, item)
+        for name, item in loaded.items()
+        if not name.startswith("_") and name not in columns
+    ]
+
+
+def instance_label(value: Any, fallback: str) -> str:
+    """``str(value)``, or ``fallback`` when that holds a memory address (a default repr)."""
+    text = str(value)
+    return fallback if has_memory_address(text) else text
 
 
 def _is_scalar(value: Any) -> bool:

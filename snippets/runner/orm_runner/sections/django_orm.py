@@ -7,8 +7,7 @@ from typing import Any
 from orm_runner import database, django_setup
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
-from orm_runner.tables import Rows
-from orm_runner.values import has_memory_address
+from orm_runner.tables import Rows, attributes_set_besides, instance_label
 
 
 class DjangoTables:
@@ -49,24 +48,14 @@ class DjangoTables:
         loaded = value.__dict__
         fields = [field.attname for field in value._meta.concrete_fields]
         pairs = [(name, loaded[name]) for name in fields if name in loaded]
-        # Annotations and other attributes set on the instance, in the order set.
-        known = set(fields)
-        pairs += [
-            (name, item)
-            for name, item in loaded.items()
-            if not name.startswith("_") and name not in known
-        ]
-        return pairs
+        return pairs + attributes_set_besides(loaded, set(fields))
 
     def label(self, value: Any) -> str | None:
         from django.db.models import Model
 
         if not isinstance(value, Model):
             return None
-        text = str(value)
-        if has_memory_address(text):
-            text = f"{type(value).__name__} object ({value.pk})"
-        return text
+        return instance_label(value, f"{type(value).__name__} object ({value.pk})")
 
 
 async def _awaiting(coroutine: Coroutine[Any, Any, Any]) -> Any:

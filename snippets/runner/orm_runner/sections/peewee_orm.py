@@ -13,8 +13,7 @@ from typing import Any
 from orm_runner import database
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, listed_models, namespace
-from orm_runner.tables import Rows, UnsupportedResult
-from orm_runner.values import has_memory_address
+from orm_runner.tables import Rows, UnsupportedResult, attributes_set_besides, instance_label
 
 MODELS_MODULE = "demo_peewee"
 
@@ -63,19 +62,15 @@ class PeeweeTables:
         pairs = [
             (field.column_name, loaded[field.name]) for field in fields if field.name in loaded
         ]
-        # Columns the query selected besides the model's (.alias("n")), in the order set.
-        pairs += [(name, item) for name, item in vars(value).items() if not name.startswith("_")]
-        return pairs
+        # Columns the query selected besides the model's (.alias("n")) are attributes.
+        return pairs + attributes_set_besides(vars(value), ())
 
     def label(self, value: Any) -> str | None:
         from peewee import Model
 
         if not isinstance(value, Model):
             return None
-        text = str(value)
-        if has_memory_address(text):
-            text = f"{type(value).__name__} {value.get_id()}"
-        return text
+        return instance_label(value, f"{type(value).__name__} {value.get_id()}")
 
 
 class PeeweeSection:

@@ -22,8 +22,7 @@ from unittest import mock
 from orm_runner import database
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, listed_models, namespace
-from orm_runner.tables import Rows
-from orm_runner.values import has_memory_address
+from orm_runner.tables import Rows, attributes_set_besides, instance_label
 
 MODELS_MODULE = "demo_tortoise"
 APP_LABEL = "demo"
@@ -72,24 +71,15 @@ class TortoiseTables:
             return None
         loaded = vars(value)
         pairs = [(column, loaded[name]) for name, column in _columns(type(value)) if name in loaded]
-        # Annotations (.annotate(n=Count(...))), in the order set.
-        fields = value._meta.fields_map
-        pairs += [
-            (name, item)
-            for name, item in loaded.items()
-            if not name.startswith("_") and name not in fields
-        ]
-        return pairs
+        # Annotations (.annotate(n=Count(...))) are attributes besides the fields.
+        return pairs + attributes_set_besides(loaded, value._meta.fields_map)
 
     def label(self, value: Any) -> str | None:
         from tortoise.models import Model
 
         if not isinstance(value, Model):
             return None
-        text = str(value)
-        if has_memory_address(text):
-            text = f"{type(value).__name__} {value.pk}"
-        return text
+        return instance_label(value, f"{type(value).__name__} {value.pk}")
 
 
 @contextmanager
