@@ -217,11 +217,13 @@ def test_an_exception_in_a_snippet_points_at_its_line(tmp_path) -> None:
     )
 
 
-def test_edited_capture_rows_are_caught_by_the_replay(book: BookCopy) -> None:
+def test_an_edited_capture_is_caught_and_named_with_what_to_run(book: BookCopy) -> None:
     book.edit("snippets/captures/read-first-look.json", '"Ada Lovelace"', '"Ada King"')
     fails_with(
         book,
-        r"src/how-to-read\.md:\d+: `read-first-look`, section `\w+`: statement 1 .*re-capture",
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` "
+        r"\(snippets/captures/read-first-look\.json\) was changed after it was made \(its "
+        r"checksum does not match\); run `scripts/capture`",
     )
 
 

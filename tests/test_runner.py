@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -261,9 +262,23 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _request(snippets: dict[str, list[tuple[str, str]]], max_rows: int = 1000) -> dict[str, Any]:
+# The limits a request from the preprocessor carries (book.toml's defaults).
+LIMITS = {
+    "seconds": 30,
+    "memory_bytes": 1 << 30,
+    "output_bytes": 64 << 10,
+    "value_chars": 64 << 10,
+    "answer_bytes": 8 << 20,
+}
+
+
+def _request(
+    snippets: dict[str, list[tuple[str, str]]], max_rows: int = 1000, **limits: float
+) -> dict[str, Any]:
     return {
         "max_rows": max_rows,
+        "jobs": 2,
+        "limits": {**LIMITS, **limits},
         "snippets": [
             {
                 "id": snippet_id,
@@ -275,22 +290,36 @@ def _request(snippets: dict[str, list[tuple[str, str]]], max_rows: int = 1000) -
 
 
 def run_runner(
-    request: dict[str, Any] | bytes, env: dict[str, str] | None = None
+    request: dict[str, Any] | bytes, cwd: Path = REPO_ROOT
 ) -> subprocess.CompletedProcess[bytes]:
     payload = request if isinstance(request, bytes) else json.dumps(request).encode()
     return subprocess.run(
         [sys.executable, "-m", "orm_runner"],
         input=payload,
         capture_output=True,
-        cwd=REPO_ROOT,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(RUNNER_DIR), str(MODELS_DIR)]),
-            **(env or {}),
-        },
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(RUNNER_DIR), str(MODELS_DIR)])},
         timeout=120,
         check=False,
     )
+
+
+def answers(stdout: bytes, request: dict[str, Any]) -> dict[str, Any]:
+    """The runner's lines as one object: its versions, and the snippets in request order
+    (the runner answers each snippet when its sections are done)."""
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    by_id = {line["id"]: line for line in lines[1:]}
+    assert len(by_id) == len(lines) - 1, "a snippet was answered twice"
+    order = [snippet["id"] for snippet in request["snippets"]]
+    assert sorted(by_id) == sorted(order)
+    return {"versions": lines[0]["versions"], "snippets": [by_id[i] for i in order]}
+
+
+def run_ok(request: dict[str, Any]) -> dict[str, list[Section]]:
+    """Runs a request that must succeed; its sections by snippet id."""
+    done = run_runner(request)
+    assert done.returncode == 0, done.stderr.decode()
+    return {s["id"]: s["sections"] for s in answers(done.stdout, request)["snippets"]}
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +331,7 @@ def raw_response() -> bytes:
 
 @pytest.fixture(scope="module")
 def response(raw_response: bytes) -> dict[str, Any]:
-    return json.loads(raw_response)
+    return answers(raw_response, _request(SNIPPETS))
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +358,7 @@ def test_response_shape_and_versions(response: dict[str, Any]) -> None:
     assert response["versions"]["sqlalchemy"] == "2.1.9"
     assert [snippet["id"] for snippet in response["snippets"]] == list(SNIPPETS)
     section = response["snippets"][0]["sections"][0]
-    assert list(section) == ["kind", "statements", "result", "stdout", "error"]
+    assert list(section) == ["kind", "setup", "statements", "result", "stdout", "error"]
     assert list(section["statements"][0]) == [
         "sql",
         "params",
@@ -554,13 +583,14 @@ def test_result_shapes(sections: dict[str, list[Section]]) -> None:
 def test_same_request_gives_the_same_bytes(raw_response: bytes) -> None:
     again = run_runner(_request(SNIPPETS))
     assert again.returncode == 0, again.stderr.decode()
-    assert again.stdout == raw_response
+    # Snippets are answered as they finish, so in an order that may change; each line
+    # is the same.
+    assert sorted(again.stdout.splitlines()) == sorted(raw_response.splitlines())
 
 
 def test_max_rows_cuts_rows_but_counts_all() -> None:
-    done = run_runner(_request({"many-rows": SNIPPETS["many-rows"]}, max_rows=2))
-    assert done.returncode == 0, done.stderr.decode()
-    (section,) = json.loads(done.stdout)["snippets"][0]["sections"]
+    found = run_ok(_request({"many-rows": SNIPPETS["many-rows"]}, max_rows=2))
+    (section,) = found["many-rows"]
     (statement,) = section["statements"]
     assert len(statement["rows"]) == 2
     assert statement["total_rows"] == 12
@@ -570,7 +600,12 @@ def test_max_rows_cuts_rows_but_counts_all() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"not json", b'{"snippets": [{"id": "x"}]}', b'{"snippets": [], "max_rowz": 3}'],
+    [
+        b"not json",
+        b'{"snippets": [{"id": "x"}]}',
+        b'{"snippets": [], "max_rowz": 3}',
+        b'{"snippets": [], "limits": {"seconds": 0}}',
+    ],
 )
 def test_malformed_request_exits_non_zero(payload: bytes) -> None:
     done = run_runner(payload)
@@ -599,17 +634,17 @@ def test_runaway_sections_hit_the_time_budget() -> None:
                 ("django", "import asyncio\nawait asyncio.sleep(0)\nwhile True:\n    pass"),
                 ("sqlalchemy-async", "import asyncio\nwhile True:\n    await asyncio.sleep(0)"),
             ],
-        }
+        },
+        seconds=1,
     )
-    done = run_runner(request, env={"ORM_RUNNER_SECTION_SECONDS": "1"})
-    assert done.returncode == 0, done.stderr.decode()
-    runaway, runaway_async = json.loads(done.stdout)["snippets"]
-    for section in runaway_async["sections"]:
+    found = run_ok(request)
+    for section in found["runaway-async"]:
         assert section["error"]["type"] == "Timeout", section
+        assert section["error"]["by_runner"] is True
         # Wherever the budget ran out: the loop's header or its body (or, on a slow
         # machine, the await before the loop).
         assert section["error"]["line"] in (2, 3, 4)
-    python_loop, sql_loop, after = runaway["sections"]
+    python_loop, sql_loop, after = found["runaway"]
     assert python_loop["error"]["type"] == "Timeout"
     assert python_loop["error"]["line"] in (1, 2)
     assert sql_loop["error"]["type"] == "Timeout"
@@ -617,6 +652,127 @@ def test_runaway_sections_hit_the_time_budget() -> None:
     assert len(sql_loop["statements"]) == 1
     assert after["error"] is None
     assert after["result"]["rows"] == [[12]]
+
+
+# -- isolation: each section in a process of its own, limits enforced from outside ----
+
+
+def _error(section: Section) -> tuple[str, int | None]:
+    assert section["error"] is not None, section
+    assert section["error"].get("by_runner") is True, section["error"]
+    return section["error"]["type"], section["error"]["line"]
+
+
+def test_a_section_that_switches_its_budget_off_is_killed_from_outside() -> None:
+    code = "import signal\nsignal.setitimer(signal.ITIMER_REAL, 0)\nwhile True:\n    pass"
+    started = time.monotonic()
+    found = run_ok(
+        _request({"off": [("django", code), ("django", "Tag.objects.count()")]}, seconds=1)
+    )
+    assert time.monotonic() - started < 20
+    (stopped, after) = found["off"]
+    assert _error(stopped) == ("Timeout", None)
+    assert "killed" in stopped["error"]["message"]
+    assert after["result"]["rows"] == [[6]]
+
+
+def test_a_thread_left_running_does_not_keep_the_section_alive() -> None:
+    code = "import threading, time\nthreading.Thread(target=time.sleep, args=(10_000,)).start()\n1"
+    started = time.monotonic()
+    (section,) = run_ok(_request({"thread": [("django", code)]}, seconds=5))["thread"]
+    assert time.monotonic() - started < 20
+    assert section["error"] is None
+    assert section["result"]["rows"] == [[1]]
+
+
+def test_what_a_section_does_to_python_never_reaches_another() -> None:
+    found = run_ok(
+        _request(
+            {
+                "ordering": [
+                    (
+                        "django",
+                        "Customer._meta.ordering = ['-id']\nlist(Customer.objects.all()[:1])",
+                    ),
+                ],
+                "patched-recorder": [
+                    (
+                        "django",
+                        "from orm_runner import recording\n"
+                        "recording.Recorder.end_call = lambda self, call: None\n"
+                        "Customer.objects.count()",
+                    ),
+                ],
+                "after": [("django", "list(Customer.objects.all()[:1])")],
+            }
+        )
+    )
+    (after,) = found["after"]
+    (select,) = after["statements"]
+    assert "ORDER BY" not in select["sql"], select["sql"]
+    assert found["ordering"][0]["statements"][0]["sql"].endswith(
+        'ORDER BY "customers"."id" DESC LIMIT 1'
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "line"),
+    [
+        ("import os\nos._exit(1)", "ProcessExited", None),
+        ("import ctypes\nctypes.string_at(0)", "ProcessCrashed", None),
+        ("x = 1\nraise KeyboardInterrupt", "KeyboardInterrupt", 2),
+        ("x = b'x' * (10 * 1024**3)", "MemoryError", 1),
+        ("print('x' * 10_000_000)", "OutputTooLarge", 1),
+        ("'x' * 100_000", "ValueTooLarge", None),
+    ],
+)
+def test_a_crash_or_a_limit_is_blamed_on_its_own_section(
+    code: str, kind: str, line: int | None
+) -> None:
+    request = _request(
+        {
+            "harmless-before": [("django", "Tag.objects.count()")],
+            "culprit": [("django", "Tag.objects.count()"), ("django", code)],
+            "harmless-after": [("sqlalchemy", "session.get(Tag, 1).name")],
+        }
+    )
+    found = run_ok(request)
+    harmless, culprit = found["culprit"]
+    assert harmless["error"] is None
+    # An exception the code raised is the section's own; the others the runner reports.
+    own = kind == "KeyboardInterrupt"
+    assert culprit["error"]["type"] == kind
+    assert culprit["error"]["line"] == line
+    assert culprit["error"].get("by_runner", False) is not own
+    assert found["harmless-before"][0]["result"]["rows"] == [[6]]
+    assert found["harmless-after"][0]["error"] is None
+
+
+def test_sections_run_in_a_throwaway_working_directory(tmp_path: Path) -> None:
+    code = "import os\nfrom pathlib import Path\nPath('left.txt').write_text('x')\nos.getcwd()"
+    request = _request({"cwd": [("django", code), ("django", "import os\nos.listdir('.')")]})
+    done = run_runner(request, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    wrote, looked = answers(done.stdout, request)["snippets"][0]["sections"]
+    assert wrote["result"]["rows"][0][0] != str(tmp_path)
+    assert looked["result"]["total_rows"] == 0
+    assert list(tmp_path.iterdir()) == []
+    assert not Path(wrote["result"]["rows"][0][0]).exists()
+
+
+def test_a_section_that_changes_the_book_fails_with_the_file_it_changed(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "snippets").mkdir(parents=True)
+    fixtures = book / "snippets" / "fixtures.sql"
+    fixtures.write_text("-- rows\n")
+    code = f"with open({str(fixtures)!r}, 'a') as f:\n    f.write('-- more\\n')"
+    request = {**_request({"writer": [("django", code)]}), "watch": [str(book / "snippets")]}
+    request["jobs"] = 1
+    done = run_runner(request, cwd=book)
+    assert done.returncode == 0, done.stderr.decode()
+    (section,) = answers(done.stdout, request)["snippets"][0]["sections"]
+    assert _error(section)[0] == "RepositoryChanged"
+    assert section["error"]["message"].startswith("snippets/fixtures.sql changed while")
 
 
 def test_recording_cursor_sits_below_the_orm_cursor() -> None:

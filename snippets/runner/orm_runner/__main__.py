@@ -3,7 +3,7 @@
 import json
 import os
 import sys
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from orm_runner.protocol import RequestError, parse_request
 
@@ -42,11 +42,14 @@ def main() -> int:
     # Imported here: they import the ORMs, which a malformed request does not need.
     from orm_runner.runner import run_request
 
-    response = run_request(request)
-    text = json.dumps(response, ensure_ascii=False, sort_keys=False, allow_nan=False)
-    # "replace": a lone surrogate a snippet printed must not make the response invalid.
-    response_channel.write(text.encode("utf-8", errors="replace") + b"\n")
-    response_channel.flush()
+    def emit(message: dict[str, Any]) -> None:
+        """One JSON line per message, written at once so the caller can save it."""
+        text = json.dumps(message, ensure_ascii=False, sort_keys=False, allow_nan=False)
+        # "replace": a lone surrogate a snippet printed must not make the response invalid.
+        response_channel.write(text.encode("utf-8", errors="replace") + b"\n")
+        response_channel.flush()
+
+    run_request(request, emit)
     return 0
 
 

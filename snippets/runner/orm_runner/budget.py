@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-# Overridable for tests, with the environment variable ORM_RUNNER_SECTION_SECONDS.
-SECTION_SECONDS = 30.0
 _ALARM_REPEAT_SECONDS = 0.05
 _RUNNER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # SQLite virtual machine instructions between two looks at the clock.
@@ -68,11 +66,6 @@ def _interrupt_other_threads(filename: str) -> None:
             )
 
 
-def section_seconds() -> float:
-    value = os.environ.get("ORM_RUNNER_SECTION_SECONDS")
-    return float(value) if value else SECTION_SECONDS
-
-
 def _set_progress_handler(
     connection: sqlite3.Connection, handler: Callable[[], int] | None
 ) -> None:
@@ -83,11 +76,12 @@ def _set_progress_handler(
 
 
 @contextmanager
-def time_limit(
-    connection: sqlite3.Connection, filename: str, seconds: float | None = None
-) -> Iterator[Budget]:
-    """Limit the section whose code is compiled with ``filename``."""
-    budget = Budget(seconds if seconds is not None else section_seconds())
+def time_limit(connection: sqlite3.Connection, filename: str, seconds: float) -> Iterator[Budget]:
+    """Limit the section whose code is compiled with ``filename``.
+
+    This is the friendly limit, with the line the section had reached; the section's
+    process is killed from outside a little later in any case (``isolation``)."""
+    budget = Budget(seconds)
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if _interruptible(frame, filename):

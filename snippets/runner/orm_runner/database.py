@@ -12,13 +12,14 @@ def _demo_sql() -> tuple[str, str]:
     return SCHEMA_FILE.read_text(encoding="utf-8"), FIXTURES_FILE.read_text(encoding="utf-8")
 
 
-def seed(connection: sqlite3.Connection) -> None:
-    """Load ``schema.sql`` and ``fixtures.sql`` (call it while nothing is recorded)."""
+def seed(connection: RecordingConnection) -> None:
+    """Load ``schema.sql`` and ``fixtures.sql``, unrecorded."""
     schema, fixtures = _demo_sql()
-    connection.executescript(schema)
-    connection.executescript(fixtures)
-    if connection.in_transaction:
-        connection.commit()
+    with connection.loading():
+        connection.executescript(schema)
+        connection.executescript(fixtures)
+        if connection.in_transaction:
+            connection.commit()
 
 
 def fresh_connection() -> RecordingConnection:

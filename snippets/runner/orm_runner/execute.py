@@ -47,27 +47,50 @@ class Outcome:
     error: ErrorInfo | None
 
 
-class _Output(io.StringIO):
-    """Captured stdout that notes the section line printing the first memory address."""
+def _section_line(filename: str) -> int | None:
+    """The line of the section's code that is running now (seen from a callee)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename != filename:
+        frame = frame.f_back
+    return frame.f_lineno if frame is not None else None
 
-    def __init__(self, filename: str) -> None:
+
+class _Output(io.StringIO):
+    """Captured stdout, kept up to ``limit`` characters. Notes the section line that
+    printed the first memory address, and the one that went past the limit."""
+
+    def __init__(self, filename: str, limit: int) -> None:
         super().__init__()
         self.filename = filename
+        self.limit = limit
+        self.kept = 0
         self.address_line: int | None = None
         self.address_seen = False
+        self.overflow_line: int | None = None
+        self.overflowed = False
 
     def write(self, text: str) -> int:
         if not self.address_seen and has_memory_address(text):
             self.address_seen = True
-            frame = sys._getframe(1)
-            while frame is not None and frame.f_code.co_filename != self.filename:
-                frame = frame.f_back
-            self.address_line = frame.f_lineno if frame is not None else None
-        return super().write(text)
+            self.address_line = _section_line(self.filename)
+        room = self.limit - self.kept
+        if len(text) > room:
+            if not self.overflowed:
+                self.overflowed = True
+                self.overflow_line = _section_line(self.filename)
+            text = text[: max(room, 0)]
+        self.kept += len(text)
+        super().write(text)
+        return len(text)
 
 
-def error_info(kind: str, message: str, line: int | None) -> ErrorInfo:
-    return {"type": kind, "message": message, "line": line}
+def error_info(kind: str, message: str, line: int | None, by_runner: bool = False) -> ErrorInfo:
+    """An error of a section. ``by_runner``: the runner reports it (a limit, output that
+    changes from run to run...), not the section's code; such a capture is never saved."""
+    error: ErrorInfo = {"type": kind, "message": message, "line": line}
+    if by_runner:
+        error["by_runner"] = True
+    return error
 
 
 def _line_in_section(traceback: TracebackType | None, filename: str) -> int | None:
@@ -82,13 +105,14 @@ def _line_in_section(traceback: TracebackType | None, filename: str) -> int | No
 
 def _describe(exc: BaseException, filename: str, fallback_line: int | None) -> ErrorInfo:
     if isinstance(exc, SectionError):
-        return error_info(exc.kind, exc.message, fallback_line)
-    if isinstance(exc, SectionTimeout):
+        return error_info(exc.kind, exc.message, fallback_line, by_runner=True)
+    timeout = isinstance(exc, SectionTimeout)
+    if timeout:
         kind, message = "Timeout", "the section ran too long and was interrupted"
     else:
         kind, message = type(exc).__name__, str(exc)
     line = _line_in_section(exc.__traceback__, filename)
-    return error_info(kind, message, line if line is not None else fallback_line)
+    return error_info(kind, message, line if line is not None else fallback_line, timeout)
 
 
 # Where code with a top-level ``await`` keeps the value of its last expression.
@@ -142,9 +166,13 @@ def run(
     namespace: dict[str, Any],
     convert: Callable[[Any], Any],
     run_async: RunAsync,
+    output_limit: int,
 ) -> Outcome:
-    """Run ``code`` in ``namespace``; ``convert`` makes the result of the last expression."""
-    captured = _Output(filename)
+    """Run ``code`` in ``namespace``; ``convert`` makes the result of the last expression.
+
+    Printed output past ``output_limit`` characters is dropped and reported as the
+    section's error (``OutputTooLarge``)."""
+    captured = _Output(filename, output_limit)
     result = None
     error: ErrorInfo | None = None
     with redirect_stdout(captured):
@@ -160,7 +188,7 @@ def run(
                     result = convert(namespace.pop(_RESULT_NAME))
                 elif cell.last is not None:
                     result = convert(_evaluate(cell.last, namespace, run_async))
-            except (Exception, SystemExit, SectionTimeout) as exc:
+            except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt too: the section's own
                 error = _describe(exc, filename, cell.last_line)
     stdout = captured.getvalue()
     if has_memory_address(stdout):
@@ -173,7 +201,16 @@ def run(
                 "<Foo object at 0x…>), which changes from run to run; print the fields "
                 "to show instead",
                 captured.address_line,
+                by_runner=True,
             )
+    if captured.overflowed and error is None:
+        error = error_info(
+            "OutputTooLarge",
+            f"the section printed more than {output_limit} characters (the `output-chars` "
+            "limit in book.toml); print less, a count or the first rows",
+            captured.overflow_line,
+            by_runner=True,
+        )
     if error is not None:
         error["message"] = mask_memory_addresses(error["message"])
     return Outcome(result=result, stdout=stdout, error=error)

@@ -4,7 +4,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from orm_runner.isolation import Limits
+
 DEFAULT_MAX_ROWS = 1000
+# Used when a request names no limits (a request from the preprocessor always does:
+# they are defined in book.toml).
+DEFAULT_LIMITS = Limits(
+    seconds=30.0,
+    memory_bytes=1 << 30,
+    output_bytes=64 << 10,
+    value_chars=64 << 10,
+    answer_bytes=8 << 20,
+)
 
 
 class RequestError(ValueError):
@@ -27,6 +38,13 @@ class SnippetRequest:
 class Request:
     max_rows: int
     snippets: list[SnippetRequest]
+    limits: Limits = DEFAULT_LIMITS
+    # Sections run at the same time, each in a process of its own.
+    jobs: int = 1
+    # Folders a snippet must not change (the book's chapters and snippets).
+    watch: tuple[str, ...] = ()
+    # False only for the benchmark's baseline: sections share the runner's process.
+    isolate: bool = True
 
 
 def _object(value: Any, where: str, required: set[str], optional: set[str]) -> dict[str, Any]:
@@ -64,17 +82,42 @@ def _snippet(value: Any, where: str) -> SnippetRequest:
     )
 
 
+def _positive(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise RequestError(f"{where}: expected a positive number, got {value!r}")
+    return value
+
+
+def _limits(value: Any) -> Limits:
+    names = {"seconds", "memory_bytes", "output_bytes", "value_chars", "answer_bytes"}
+    fields = _object(value, "request.limits", names, set())
+    return Limits(
+        seconds=float(_positive(fields["seconds"], "request.limits.seconds")),
+        **{
+            name: int(_positive(fields[name], f"request.limits.{name}"))
+            for name in sorted(names - {"seconds"})
+        },
+    )
+
+
 def parse_request(text: str) -> Request:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RequestError(f"not JSON: {exc}") from None
-    fields = _object(value, "request", {"snippets"}, {"max_rows"})
+    fields = _object(
+        value, "request", {"snippets"}, {"max_rows", "limits", "jobs", "watch", "isolate"}
+    )
     max_rows = _typed(fields.get("max_rows", DEFAULT_MAX_ROWS), int, "request.max_rows")
     if max_rows < 0:
         raise RequestError("request.max_rows: must not be negative")
     snippets = _typed(fields["snippets"], list, "request.snippets")
+    watch = _typed(fields.get("watch", []), list, "request.watch")
     return Request(
         max_rows=max_rows,
         snippets=[_snippet(item, f"request.snippets[{i}]") for i, item in enumerate(snippets)],
+        limits=_limits(fields["limits"]) if "limits" in fields else DEFAULT_LIMITS,
+        jobs=int(_positive(fields.get("jobs", 1), "request.jobs")),
+        watch=tuple(_typed(w, str, f"request.watch[{i}]") for i, w in enumerate(watch)),
+        isolate=_typed(fields.get("isolate", True), bool, "request.isolate"),
     )

@@ -17,7 +17,11 @@ Two sources, merged in order into ``Recorder.statements``:
   ``connection.commit()`` / ``rollback()``) are the driver's own. These are recorded
   with origin ``"driver"`` and no parameters.
 
-Nothing is recorded unless a ``Recorder`` is attached and started.
+A new connection records its own set-up: from the moment it opens until the section's
+``Recorder`` takes over, what the library sends on it (Django's and Tortoise's
+``PRAGMA``s, SQLAlchemy's first-connect queries) goes to ``setup_statements``, except
+while the demo database is loaded into it (``loading()``). The build replays the set-up
+before the section's statements, as the library ran it.
 """
 
 import functools
@@ -34,6 +38,10 @@ Statement = dict[str, Any]
 # an empty sequence only in error messages, but the ORM's call is passed on as made).
 _NO_PARAMS: Any = object()
 
+
+# Rows kept per recorded statement, for recorders made before the runner can say
+# (a connection's set-up recorder): the runner sets it from its request.
+max_rows = 1000
 
 # Rows are all fetched right after execute, so a statement returning endless rows (a
 # recursive CTE without a stop) would fill the memory before the time budget ends.
@@ -323,6 +331,22 @@ class RecordingConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self.recorder = None
         self.set_trace_callback(self._on_trace)
+        self._setup = Recorder(self, max_rows)
+        self._setup.start()
+
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Nothing sent while inside is recorded (loading the demo database)."""
+        recorder, self.recorder = self.recorder, None
+        try:
+            yield
+        finally:
+            self.recorder = recorder
+
+    def take_setup(self) -> list[Statement]:
+        """Stops recording the set-up and returns what it recorded."""
+        self._setup.stop()
+        return self._setup.statements
 
     def _on_trace(self, sql: str) -> None:
         recorder = self.recorder

@@ -1,21 +1,25 @@
 """Running a whole request: every section of every snippet, each on a fresh database."""
 
+import functools
 import gc
 import platform
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
-from orm_runner import execute
+from orm_runner import execute, recording
 from orm_runner.budget import SectionTimeout, time_limit
 from orm_runner.execute import ErrorInfo, Outcome, error_info
+from orm_runner.isolation import run_isolated
 from orm_runner.paths import LOCK_FILE
 from orm_runner.protocol import Request
 from orm_runner.recording import Recorder
 from orm_runner.sections import KINDS, SectionContext
 from orm_runner.tables import to_table
+from orm_runner.values import oversized_value
+from orm_runner.watch import Watcher
 
 Response = dict[str, Any]
 
@@ -31,10 +35,15 @@ def versions() -> dict[str, str]:
 
 
 def _section(
-    kind: str, statements: list[dict[str, Any]], outcome: Outcome | None, error: ErrorInfo | None
+    kind: str,
+    statements: list[dict[str, Any]],
+    outcome: Outcome | None,
+    error: ErrorInfo | None,
+    setup: list[dict[str, Any]] | None = None,
 ) -> Response:
     return {
         "kind": kind,
+        "setup": setup or [],
         "statements": statements,
         "result": outcome.result if outcome is not None else None,
         "stdout": outcome.stdout if outcome is not None else "",
@@ -43,31 +52,33 @@ def _section(
 
 
 def _setup_failure(exc: BaseException) -> ErrorInfo:
-    return error_info("SetupError", f"{type(exc).__name__}: {exc}", None)
+    return error_info("SetupError", f"{type(exc).__name__}: {exc}", None, by_runner=True)
 
 
 def _run_recorded(
-    kind: str, code: str, context: SectionContext, recorder: Recorder, max_rows: int
+    kind: str, code: str, context: SectionContext, recorder: Recorder, request: Request
 ) -> tuple[Outcome | None, ErrorInfo | None]:
     """Run the code while recording, within the time budget."""
     outcome: Outcome | None = None
     filename = f"<{kind}>"
-    with time_limit(context.connection, filename) as budget:
+    with time_limit(context.connection, filename, request.limits.seconds) as budget:
         try:
             with recorder.recording():
                 outcome = execute.run(
                     code,
                     filename,
                     context.namespace,
-                    lambda value: to_table(value, context.tables, max_rows),
+                    lambda value: to_table(value, context.tables, request.max_rows),
                     context.run_async,
+                    request.limits.output_bytes,
                 )
         except SectionTimeout:
             pass
         error = outcome.error if outcome is not None else None
         if budget.expired and (outcome is None or error is not None):
             # Includes SQL interrupted by the budget (OperationalError: interrupted).
-            error = error_info("Timeout", budget.message(), error["line"] if error else None)
+            line = error["line"] if error else None
+            error = error_info("Timeout", budget.message(), line, by_runner=True)
     return outcome, error
 
 
@@ -79,11 +90,8 @@ def _no_cyclic_gc() -> Iterator[None]:
     runs depends on allocation patterns that vary with memory layout. An object
     collected between two loads turns an identity-map hit into a query, so a
     capture could change between two runs of the same tree (the freshness test
-    caught one). Collecting between sections instead keeps captures repeatable;
-    freezing what survives keeps each of those collections small.
+    caught one).
     """
-    gc.collect()
-    gc.freeze()
     gc.disable()
     try:
         yield
@@ -92,46 +100,118 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def run_section(
-    kind: str, code: str, max_rows: int, setup_errors: dict[str, ErrorInfo]
+    kind: str, code: str, request: Request, setup_errors: dict[str, ErrorInfo]
 ) -> Response:
+    """Runs one section (in the process it has to itself) and returns its answer."""
     section_kind = KINDS.get(kind)
     if section_kind is None:
         known = ", ".join(sorted(KINDS))
         message = f"unknown section kind {kind!r}; the runner knows: {known}"
-        return _section(kind, [], None, error_info("UnknownSection", message, None))
+        return _section(kind, [], None, error_info("UnknownSection", message, None, True))
     if kind in setup_errors:
         return _section(kind, [], None, setup_errors[kind])
     statements: list[dict[str, Any]] = []
+    setup: list[dict[str, Any]] = []
     outcome: Outcome | None = None
     error: ErrorInfo | None = None
     ran = False
+    recording.max_rows = request.max_rows
     try:
         with _no_cyclic_gc(), section_kind.open() as context:
-            recorder = Recorder(context.connection, max_rows)
+            setup = context.connection.take_setup()
+            recorder = Recorder(context.connection, request.max_rows)
             statements = recorder.statements
-            outcome, error = _run_recorded(kind, code, context, recorder, max_rows)
+            outcome, error = _run_recorded(kind, code, context, recorder, request)
             ran = True
     except SectionTimeout:
-        error = error_info("Timeout", "the section ran too long and was interrupted", None)
+        message = "the section ran too long and was interrupted"
+        error = error_info("Timeout", message, None, by_runner=True)
     except Exception as exc:
         # Opening or releasing the section's database failed: not the snippet's fault.
         if not ran or error is None:
             error = _setup_failure(exc)
-    return _section(kind, statements, outcome, error)
+    if error is not None and error["type"] == "MemoryError":
+        megabytes = request.limits.memory_bytes >> 20
+        message = (
+            f"the section needed more memory than its limit of {megabytes} MiB (`section-"
+            "memory-mb` in book.toml) and Python refused it"
+        )
+        error = error_info("MemoryError", message, error["line"], by_runner=True)
+    answer = _section(kind, statements, outcome, error, setup)
+    too_long = oversized_value(answer, request.limits.value_chars)
+    if too_long is not None:
+        answer = _section(
+            kind,
+            [],
+            None,
+            error_info(
+                "ValueTooLarge",
+                f"{too_long} holds a value of more than {request.limits.value_chars} "
+                "characters (the `value-chars` limit in book.toml); show less of it",
+                None,
+                by_runner=True,
+            ),
+        )
+    return answer
 
 
-def run_request(request: Request) -> Response:
+# Code of the warm-up section each kind runs once in the runner's own process.
+_WARM_UP = "None"
+
+
+def _prepare_kinds(request: Request) -> dict[str, ErrorInfo]:
+    """Prepares every kind, then opens one section of each in this process and throws it
+    away, so that what a library does only the first time (connecting, initialising a
+    dialect, filling caches) is done before the sections' processes are forked, once,
+    instead of in every one of them."""
     setup_errors: dict[str, ErrorInfo] = {}
     for name, section_kind in KINDS.items():
         try:
             section_kind.prepare()
         except Exception as exc:
             setup_errors[name] = _setup_failure(exc)
-    snippets = []
+    if request.isolate:
+        for name in KINDS:
+            run_section(name, _WARM_UP, request, setup_errors)
+    return setup_errors
+
+
+def run_request(request: Request, emit: Callable[[Response], None]) -> None:
+    """Runs every section of the request, each in a process of its own.
+
+    ``emit`` gets the versions first, then each snippet as soon as all its sections
+    have answered (in the order they finish).
+    """
+    setup_errors = _prepare_kinds(request)
+    emit({"versions": versions()})
+    tasks: list[tuple[int, int, str, str]] = [
+        (s, i, section.kind, section.code)
+        for s, snippet in enumerate(request.snippets)
+        for i, section in enumerate(snippet.sections)
+    ]
+    answers: list[list[Response | None]] = [[None] * len(s.sections) for s in request.snippets]
+    left = [len(s.sections) for s in request.snippets]
     for snippet in request.snippets:
-        sections = [
-            run_section(section.kind, section.code, request.max_rows, setup_errors)
-            for section in snippet.sections
-        ]
-        snippets.append({"id": snippet.id, "sections": sections})
-    return {"versions": versions(), "snippets": snippets}
+        if not snippet.sections:
+            emit({"id": snippet.id, "sections": []})
+
+    def failure(index: int, kind: str, message: str) -> Response:
+        return _section(tasks[index][2], [], None, error_info(kind, message, None, True))
+
+    watcher = Watcher(request.watch) if request.watch else None
+    for index, answer in run_isolated(
+        (
+            functools.partial(run_section, kind, code, request, setup_errors)
+            for _, _, kind, code in tasks
+        ),
+        request.limits,
+        request.jobs,
+        failure,
+        watcher.changed if watcher is not None else None,
+        request.isolate,
+    ):
+        s, i, _, _ = tasks[index]
+        answers[s][i] = answer
+        left[s] -= 1
+        if left[s] == 0:
+            emit({"id": request.snippets[s].id, "sections": answers[s]})

@@ -121,3 +121,36 @@ def result_value(value: Any) -> JsonValue:
             f"(its repr holds a memory address)"
         )
     return text
+
+
+def oversized_value(answer: Any, limit: int, where: str = "the capture") -> str | None:
+    """Where in a section's answer a string longer than ``limit`` characters sits, if any."""
+    if isinstance(answer, str):
+        return where if len(answer) > limit else None
+    if isinstance(answer, dict):
+        items: Any = answer.items()
+    elif isinstance(answer, list):
+        items = enumerate(answer)
+    else:
+        return None
+    for key, value in items:
+        found = oversized_value(value, limit, _place(where, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _place(where: str, key: Any) -> str:
+    """``statement 3's params``, ``the result's rows``: a reader's name for a part."""
+    names = {
+        "statements": "its statements",
+        "params": "parameters",
+        "rows": "rows",
+        "result": "the result",
+        "stdout": "printed output",
+        "sql": "SQL text",
+        "error": "the error",
+    }
+    if isinstance(key, int):
+        return f"{where} #{key + 1}"
+    return f"{where}, {names.get(key, key)}" if where != "the capture" else names.get(key, key)

@@ -2,7 +2,15 @@
 //!
 //! The Python runner's response uses the same shapes for sections and statements,
 //! so a section of the response is stored as it came, plus the fields computed here.
+//!
+//! Captures are checked, not trusted: a capture must match its block (one section
+//! per block section, same kinds, same order), its query counts are recomputed from
+//! its statements, and its checksum (over everything else in the file) must match,
+//! so a capture edited by hand, emptied or cut short is found and re-made. The
+//! statements' rows are checked again when the build replays them (`replay`).
 
+use crate::inputs::{sha256_hex, SharedInputs};
+use crate::syntax::Compare;
 use demo_engine::{Table, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,6 +24,9 @@ pub struct Capture {
     /// Python, SQLite and library versions the capture was made with.
     pub versions: BTreeMap<String, String>,
     pub sections: Vec<SectionCapture>,
+    /// SHA-256 of the fields above, as the capture was made (see `Capture::content_checksum`).
+    #[serde(default)]
+    pub checksum: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +35,10 @@ pub struct SectionCapture {
     /// Statements other than transaction control that the ORM itself sent.
     #[serde(default)]
     pub query_count: usize,
+    /// What the library sent on its new connection before the section's code ran
+    /// (`PRAGMA`s, a dialect's first-connect queries): replayed first, not counted.
+    #[serde(default)]
+    pub setup: Vec<Statement>,
     pub statements: Vec<Statement>,
     pub result: Option<Table>,
     pub stdout: String,
@@ -62,6 +77,10 @@ pub struct SnippetError {
     pub message: String,
     /// 1-based line in the section's code, when the traceback points into it.
     pub line: Option<usize>,
+    /// The runner reports it, not the snippet's code: a limit the section went past,
+    /// a process that died, output that changes from run to run. Never saved.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_runner: bool,
 }
 
 impl Statement {
@@ -129,6 +148,109 @@ impl SectionCapture {
     }
 }
 
+impl Capture {
+    /// SHA-256 over the capture's content (every field but the checksum itself), in
+    /// the compact JSON serde writes, which does not depend on the file's layout.
+    pub fn content_checksum(&self) -> String {
+        let content = serde_json::json!({
+            "id": self.id,
+            "input_hash": self.input_hash,
+            "versions": self.versions,
+            "sections": self.sections,
+        });
+        sha256_hex(content.to_string().as_bytes())
+    }
+
+    /// Why the capture cannot be used for `compare`: it was made for other sections,
+    /// or its content was changed after it was made. `None` when it is sound.
+    pub fn unsound_for(&self, compare: &Compare) -> Option<String> {
+        let kinds: Vec<&str> = self.sections.iter().map(|s| s.kind.as_str()).collect();
+        let expected: Vec<&str> = compare.sections.iter().map(|s| s.kind.key()).collect();
+        if kinds != expected {
+            return Some(format!(
+                "holds the sections [{}] but the block has [{}]",
+                kinds.join(", "),
+                expected.join(", ")
+            ));
+        }
+        if let Some((number, section)) = self
+            .sections
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.query_count != s.count_queries())
+        {
+            return Some(format!(
+                "says section {} sent {} queries but lists {}",
+                number + 1,
+                section.query_count,
+                section.count_queries()
+            ));
+        }
+        if self.checksum != self.content_checksum() {
+            return Some("was changed after it was made (its checksum does not match)".into());
+        }
+        None
+    }
+}
+
+/// The capture of `compare` made from the runner's answer: the sections must be the
+/// block's, and none may hold an error the runner reported itself (a limit, a process
+/// that died). Errors are `(line, message)`, at the block's or the section's line.
+pub fn from_answer(
+    compare: &Compare,
+    shared: &SharedInputs,
+    versions: &BTreeMap<String, String>,
+    mut sections: Vec<SectionCapture>,
+) -> Result<Capture, Vec<(usize, String)>> {
+    let kinds: Vec<&str> = sections.iter().map(|s| s.kind.as_str()).collect();
+    let expected: Vec<&str> = compare.sections.iter().map(|s| s.kind.key()).collect();
+    if kinds != expected {
+        return Err(vec![(
+            compare.line,
+            format!(
+                "the Python runner answered for `{}` with the sections [{}] instead of [{}]",
+                compare.id,
+                kinds.join(", "),
+                expected.join(", ")
+            ),
+        )]);
+    }
+    let failures: Vec<(usize, String)> = compare
+        .sections
+        .iter()
+        .zip(&sections)
+        .filter_map(|(section, captured)| {
+            let error = captured.error.as_ref().filter(|e| e.by_runner)?;
+            let line = error.line.map_or(section.line, |l| section.line + l);
+            Some((
+                line,
+                format!(
+                    "`{}`, section `{}`: {}: {}; not saved, the next build tries again",
+                    compare.id,
+                    section.kind.key(),
+                    error.kind,
+                    error.message
+                ),
+            ))
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    for section in &mut sections {
+        section.query_count = section.count_queries();
+    }
+    let mut capture = Capture {
+        id: compare.id.clone(),
+        input_hash: shared.snippet_hash(compare),
+        versions: versions.clone(),
+        sections,
+        checksum: String::new(),
+    };
+    capture.checksum = capture.content_checksum();
+    Ok(capture)
+}
+
 pub fn capture_path(captures_dir: &Path, id: &str) -> PathBuf {
     captures_dir.join(format!("{id}.json"))
 }
@@ -139,11 +261,11 @@ pub fn read(captures_dir: &Path, id: &str) -> Result<Option<Capture>, String> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(format!("cannot be read: {e}")),
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| format!("{} is not a valid capture ({e})", path.display()))
+        .map_err(|e| format!("is not a valid capture ({e}): it was cut short or edited by hand"))
 }
 
 /// Pretty JSON with a final newline: stable bytes, readable diffs.
@@ -203,6 +325,7 @@ mod tests {
             input_hash: "h".into(),
             versions: BTreeMap::from([("django".into(), "5.2".into())]),
             sections: vec![],
+            checksum: String::new(),
         };
         write(dir.path(), &capture).unwrap();
         assert_eq!(read(dir.path(), "x").unwrap(), Some(capture));

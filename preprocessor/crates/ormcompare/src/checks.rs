@@ -2,7 +2,9 @@
 //! stops the build, so prose that cites a number cannot drift from the ORMs.
 
 use crate::capture::{Capture, SectionCapture};
-use crate::syntax::{Compare, Section};
+use crate::replay::short;
+use crate::syntax::{Compare, Section, SqlRun};
+use demo_engine::Outcome;
 
 /// A promise that held, phrased for the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,9 +105,39 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
     Ok(passed)
 }
 
+/// A `sql run` block's `rows=N`: the number of rows its last statement returned.
+pub fn check_sql_run(block: &SqlRun, steps: &[(String, Outcome)]) -> Result<(), String> {
+    let Some(expected) = block.rows else {
+        return Ok(());
+    };
+    let actual = steps.last().and_then(|(_, outcome)| match outcome {
+        Outcome::Rows(t) => Some(t.total_rows),
+        Outcome::Changed(_) => None,
+    });
+    if actual == Some(expected) {
+        return Ok(());
+    }
+    let last = steps.last().map(|(sql, _)| short(sql)).unwrap_or_default();
+    Err(format!(
+        "`rows={expected}` but the last statement (`{last}`) returned {}",
+        actual.map_or("no rows".into(), |n| format!(
+            "{n} {}",
+            plural(n, "row", "rows")
+        ))
+    ))
+}
+
 fn check_same_rows(compare: &Compare, capture: &Capture) -> Result<Passed, Failed> {
-    let first = &capture.sections[0];
-    let first_kind = compare.sections[0].kind;
+    let (Some(first), Some(first_section)) = (capture.sections.first(), compare.sections.first())
+    else {
+        return Err(Failed {
+            line: compare.line,
+            message: "`same-rows` compares sections, but the capture holds none; re-capture it \
+                      with `scripts/capture`"
+                .into(),
+        });
+    };
+    let first_kind = first_section.kind;
     let Some(expected) = &first.result else {
         return Err(Failed {
             line: compare.line,

@@ -3,13 +3,16 @@
 //! assertions and renders the panels. See DESIGN.md at the repository root.
 
 pub mod bench;
+pub mod book;
 pub mod capture;
+pub mod captures;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
 pub mod files;
 pub mod inputs;
 pub mod mdbook;
+pub mod pages;
 pub mod project;
 pub mod render;
 pub mod replay;

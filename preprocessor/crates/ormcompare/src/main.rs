@@ -3,8 +3,9 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use mdbook_ormcompare::captures::CaptureMode;
 use mdbook_ormcompare::mdbook::{chapters_on_disk, load_config, settings, OrmCompare};
-use mdbook_ormcompare::project::{CaptureMode, Project};
+use mdbook_ormcompare::project::Project;
 use mdbook_preprocessor::Preprocessor;
 use std::io;
 use std::path::PathBuf;

@@ -1,10 +1,12 @@
 //! The mdBook side: the `Preprocessor` implementation and the chapter plumbing
 //! shared by the preprocessor and the `capture` command.
 
+use crate::book::ChapterText;
+use crate::captures::CaptureMode;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::files_with_extension;
-use crate::project::{CaptureMode, ChapterText, Project};
+use crate::project::Project;
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::config::Config;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};

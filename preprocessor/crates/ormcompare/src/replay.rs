@@ -2,8 +2,7 @@
 //! rows agree with what the ORM received at capture time.
 
 use crate::capture::{SectionCapture, Statement};
-use crate::syntax::SectionKind;
-use demo_engine::{DemoDb, Limits, Outcome, Table};
+use demo_engine::{DemoDb, Limits, Outcome, Session, Table};
 
 /// What one captured statement gave when the build ran it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,25 +14,37 @@ pub enum Replayed {
 }
 
 /// Runs a section's statements in order on a fresh copy of the demo database,
-/// after the library's own connection set-up. The error names the statement
+/// after the connection set-up the library ran. The error names the statement
 /// (1-based) and what went wrong.
 pub fn replay_section(
     db: &DemoDb,
     limits: Limits,
-    kind: SectionKind,
     section: &SectionCapture,
 ) -> Result<Vec<Replayed>, String> {
     let mut session = db.fresh(limits).map_err(|e| e.to_string())?;
-    for setup in kind.connection_setup() {
-        session
-            .run(setup, &[])
-            .map_err(|e| format!("connection set-up `{setup}` failed: {e}"))?;
-    }
-    let mut replayed = Vec::with_capacity(section.statements.len());
-    for (index, statement) in section.statements.iter().enumerate() {
+    // The set-up is replayed for what it does to the connection (PRAGMAs); what its
+    // reads returned describes the capture machine's SQLite (Django asks whether it
+    // was compiled with the math functions), which the build's need not share.
+    replay_statements(
+        &mut session,
+        &section.setup,
+        "connection set-up statement",
+        false,
+    )?;
+    replay_statements(&mut session, &section.statements, "statement", true)
+}
+
+fn replay_statements(
+    session: &mut Session,
+    statements: &[Statement],
+    what: &str,
+    compare_rows: bool,
+) -> Result<Vec<Replayed>, String> {
+    let mut replayed = Vec::with_capacity(statements.len());
+    for (index, statement) in statements.iter().enumerate() {
         let number = index + 1;
         let fail =
-            |what: String| format!("statement {number} (`{}`) {what}", short(&statement.sql));
+            |failure: String| format!("{what} {number} (`{}`) {failure}", short(&statement.sql));
         let mut changed = 0;
         let mut rows = None;
         let mut refusal = None;
@@ -49,7 +60,10 @@ pub fn replay_section(
         }
         let outcome = match (refusal, &statement.refused) {
             (None, None) => match rows {
-                Some(table) => Replayed::Rows(check_rows(statement, table).map_err(&fail)?),
+                Some(table) if compare_rows => {
+                    Replayed::Rows(check_rows(statement, table).map_err(&fail)?)
+                }
+                Some(table) => Replayed::Rows(table),
                 None => Replayed::Changed(changed),
             },
             (Some(built), Some(captured)) if built == *captured => Replayed::Refused(built),
@@ -135,54 +149,62 @@ mod tests {
         }
     }
 
-    fn replay_as(kind: SectionKind, statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
+    fn limits() -> Limits {
+        Limits {
+            max_rows: 100,
+            max_steps: 1_000_000,
+        }
+    }
+
+    fn replay_with(
+        setup: Vec<Statement>,
+        statements: Vec<Statement>,
+    ) -> Result<Vec<Replayed>, String> {
         let db = DemoDb::build(SCHEMA, "").unwrap();
         let section = SectionCapture {
-            kind: kind.key().into(),
+            kind: "sqlalchemy".into(),
             query_count: statements.len(),
+            setup,
             statements,
             result: None,
             stdout: String::new(),
             error: None,
         };
-        replay_section(&db, Limits::default(), kind, &section)
+        replay_section(&db, limits(), &section)
     }
 
     fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
-        replay_as(SectionKind::SqlAlchemy, statements)
+        replay_with(Vec::new(), statements)
     }
 
-    /// A `PRAGMA name` read, with the value the library's connection had at capture time.
-    fn pragma(name: &str, value: serde_json::Value) -> Statement {
+    /// A statement with no parameters, as the runner records it.
+    fn sent(sql: &str, rows: Option<Vec<serde_json::Value>>) -> Statement {
         serde_json::from_value(serde_json::json!({
-            "sql": format!("PRAGMA {name}"),
+            "sql": sql,
             "params": [],
             "many": false,
             "origin": "orm",
-            "columns": [name],
-            "rows": [[value]],
-            "total_rows": 1,
+            "columns": rows.as_ref().map(|_| vec!["foreign_keys"]),
+            "rows": rows.as_ref().map(|r| r.iter().map(|v| vec![v.clone()]).collect::<Vec<_>>()),
+            "total_rows": rows.as_ref().map(Vec::len),
         }))
         .unwrap()
     }
 
     #[test]
-    fn the_replay_sets_up_the_connection_as_the_library_did() {
-        // The values Tortoise ORM 1.1.9's connection showed at capture time.
-        let tortoise = vec![
-            pragma("foreign_keys", 1.into()),
-            pragma("journal_size_limit", 16384.into()),
-            pragma("journal_mode", "memory".into()),
-        ];
-        assert!(replay_as(SectionKind::Tortoise, tortoise).is_ok());
-        for kind in [
-            SectionKind::SqlAlchemy,
-            SectionKind::SqlModel,
-            SectionKind::Peewee,
-        ] {
-            let defaults = vec![pragma("foreign_keys", 0.into())];
-            assert!(replay_as(kind, defaults).is_ok(), "{kind:?}");
-        }
+    fn the_recorded_set_up_runs_before_the_statements() {
+        let with_keys_on = vec![sent("PRAGMA foreign_keys = ON", None)];
+        let read = || vec![sent("PRAGMA foreign_keys", Some(vec![1.into()]))];
+        assert!(replay_with(with_keys_on, read()).is_ok());
+        // Without the set-up, SQLite's default (off) does not give the captured row.
+        let error = replay_with(Vec::new(), read()).unwrap_err();
+        assert!(error.contains("different rows"), "{error}");
+        let bad_setup = vec![sent("PRAGMA nonsense(", None)];
+        let error = replay_with(bad_setup, read()).unwrap_err();
+        assert!(
+            error.starts_with("connection set-up statement 1"),
+            "{error}"
+        );
     }
 
     const NOT_NULL: &str = "NOT NULL constraint failed: t.name";

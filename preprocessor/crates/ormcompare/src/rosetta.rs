@@ -217,6 +217,7 @@ mod tests {
         SectionCapture {
             kind: kind.into(),
             query_count: queries,
+            setup: vec![],
             statements: vec![],
             result: None,
             stdout: String::new(),
@@ -224,6 +225,7 @@ mod tests {
                 kind: e.into(),
                 message: String::new(),
                 line: None,
+                by_runner: false,
             }),
         }
     }
@@ -253,6 +255,7 @@ mod tests {
             input_hash: String::new(),
             versions: BTreeMap::new(),
             sections,
+            checksum: String::new(),
         };
         let get = capture(vec![
             captured("django", 1, Some("DoesNotExist")),

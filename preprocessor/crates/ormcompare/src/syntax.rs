@@ -87,32 +87,6 @@ impl SectionKind {
         }
     }
 
-    /// Statements the library runs on each new connection before any user code,
-    /// which the replay repeats so that SQLite behaves as it did at capture time.
-    /// Django 5.2 turns SQLite's foreign keys on; Tortoise ORM 1.1 sets the journal
-    /// (which an in-memory database keeps as `memory`, in the capture as in the
-    /// build) and turns foreign keys on, in this order and with this text.
-    /// SQLAlchemy 2.1 (and so SQLModel) and Peewee 4.5 leave SQLite's defaults
-    /// (foreign keys off) alone on the connection they are given; Peewee's
-    /// autocommit mode is the driver's business, and its `BEGIN`s are recorded.
-    pub fn connection_setup(self) -> &'static [&'static str] {
-        match self {
-            SectionKind::Django => &[
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA legacy_alter_table = OFF",
-            ],
-            SectionKind::Tortoise => &[
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA journal_size_limit=16384",
-                "PRAGMA foreign_keys=ON",
-            ],
-            SectionKind::SqlAlchemy
-            | SectionKind::SqlAlchemyAsync
-            | SectionKind::SqlModel
-            | SectionKind::Peewee => &[],
-        }
-    }
-
     fn parse(name: &str) -> Option<SectionKind> {
         SectionKind::ALL.into_iter().find(|k| k.key() == name)
     }

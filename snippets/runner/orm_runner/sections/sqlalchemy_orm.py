@@ -117,8 +117,13 @@ class SQLAlchemyTables:
 
 
 def import_models() -> None:
+    """Imports the mappings and configures them, once, before any section's process
+    starts: every section then begins with the same, ready mappers."""
+    from sqlalchemy.orm import configure_mappers
+
     ensure_models_importable()
     __import__(MODELS_MODULE)
+    configure_mappers()
 
 
 def mapped_classes() -> dict[str, Any]:

@@ -196,6 +196,7 @@ mod tests {
         let captured = SectionCapture {
             kind: "django".into(),
             query_count: 1,
+            setup: vec![],
             statements: vec![
                 statement("BEGIN ", Origin::Driver, None),
                 statement(
@@ -214,6 +215,7 @@ mod tests {
                 kind: "ValueError".into(),
                 message: "<bad>".into(),
                 line: Some(1),
+                by_runner: false,
             }),
         };
         let replayed = vec![
@@ -235,6 +237,7 @@ mod tests {
             input_hash: String::new(),
             versions: BTreeMap::from([("django".into(), "5.2.19".into())]),
             sections: vec![captured.clone()],
+            checksum: String::new(),
         };
         let html = render_compare(
             &compare,
