@@ -32,25 +32,34 @@ def test_every_comparison_renders_as_a_panel_with_both_sides(book: BookCopy) -> 
         ids = compare_ids(chapter.read_text(encoding="utf-8"))
         html = book.html(chapter.with_suffix(".html").name)
         for snippet_id in ids:
-            match = re.search(rf'<div class="ormc" id="cmp-{snippet_id}" data-sides="(\d)">', html)
+            match = re.search(
+                rf'<div class="ormc ormc-compare" id="cmp-{snippet_id}" data-sides="(\d)" '
+                rf'data-href="ormc-data/{snippet_id}\.json"',
+                html,
+            )
             assert match, f"{chapter.name}: no panel for {snippet_id}"
-        assert html.count('class="ormc-side"') >= 2 * len(ids)
+            data = book.root / "book" / "ormc-data" / f"{snippet_id}.json"
+            assert '"plans":' in data.read_text(encoding="utf-8"), f"no data file for {snippet_id}"
+        assert html.count('<section class="ormc-side"') >= 2 * len(ids)
         assert "```compare" not in html
         total += len(ids)
     assert total >= 10, "the book should hold its comparisons"
 
 
-def test_panels_show_sql_params_rows_and_counts(book: BookCopy) -> None:
+def test_panels_answer_first_then_show_sql_params_and_counts(book: BookCopy) -> None:
     html = book.html("how-to-read.html")
     panel = html[html.index('id="cmp-read-first-look"') :]
-    panel = panel[: panel.index('<ul class="ormc-checks"')]
+    panel = panel[: panel.index("</section>", panel.index('data-side="1"'))]
     assert panel.count('class="ormc-badge"') == 2
     assert re.search(r"\d+ quer(y|ies)</span>", panel)
+    assert panel.index('class="ormc-result"') < panel.index("SQL sent ·")
+    assert panel.index('class="ormc-checks ormc-side-checks"') < panel.index("SQL sent ·")
     assert 'class="language-sql"' in panel
     assert "Exact SQL sent" in panel
     assert 'class="ormc-params"' in panel
     assert 'class="ormc-table"' in panel
     assert 'class="language-python"' in panel
+    assert "<summary>Returned 3 rows</summary>" in panel
 
 
 def test_text_from_the_database_is_escaped(book: BookCopy) -> None:
@@ -73,7 +82,7 @@ def test_schema_diagram_and_versions_come_from_the_sources(book: BookCopy) -> No
 def test_mdbook_features_keep_working(book: BookCopy) -> None:
     assert (book.root / "book" / "print.html").is_file()
     print_html = book.html("print.html")
-    assert 'class="ormc"' in print_html
+    assert 'class="ormc ormc-compare"' in print_html
     index = next((book.root / "book").glob("searchindex*.js")).read_text(encoding="utf-8")
     assert "eager" in index.lower()
 
@@ -91,7 +100,6 @@ def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> Non
         "# Refusal\n\n```sql run fails\n"
         "SELECT name FROM customers JOIN LATERAL (SELECT 1) AS l;\n```\n",
     )
-    assert 'data-refused="' in html
     assert re.search(r"Refused by the database</span> [^<]*syntax error", html)
 
 
@@ -109,7 +117,7 @@ def _rosetta_rows(html: str) -> dict[str, tuple[str, list[str]]]:
     """Each row of the appendix: its id, its link and the code of its cells, unescaped."""
     rows = {}
     for snippet_id, href, cells in re.findall(
-        r'<tr id="rosetta-([a-z0-9-]+)"><th scope="row"><a href="([^"]+)">.*?</th>(.*?)</tr>',
+        r'<tr id="rosetta-([a-z0-9-]+)">\s*<th scope="row"><a href="([^"]+)">.*?</th>(.*?)</tr>',
         html,
         flags=re.S,
     ):

@@ -1,65 +1,86 @@
-// Comparison panels: fill the disclosures whose content the build kept out of
-// the page's HTML (and so out of mdBook's search index).
+// Comparison panels and SQL blocks in the page.
 //
-// - <details data-deferred="i"> gets fragment i of the JSON list in the nearest
-//   <script class="ormc-deferred"> of its panel side; the fragments are HTML the
-//   preprocessor built and escaped.
-// - <details class="ormc-exact"> gets the exact SQL from its statement's
-//   data-sql attribute, inserted as text.
-(function () {
-  'use strict';
-
-  function fragments(details) {
-    var side = details.closest('.ormc-side, .ormc');
-    var island = side && side.querySelector('script.ormc-deferred');
-    if (!island) return [];
-    if (!island._parsed) island._parsed = JSON.parse(island.textContent);
-    return island._parsed;
-  }
-
-  function fill(details) {
-    if (details.dataset.filled) return;
-    details.dataset.filled = '1';
-    if (details.dataset.deferred !== undefined) {
-      var html = fragments(details)[Number(details.dataset.deferred)];
-      if (html !== undefined) details.insertAdjacentHTML('beforeend', html);
-    } else if (details.classList.contains('ormc-exact')) {
-      var statement = details.closest('[data-sql]');
-      var pre = document.createElement('pre');
-      pre.className = 'ormc-sql-exact';
-      var code = document.createElement('code');
-      code.className = 'language-sql';
-      code.textContent = statement ? statement.dataset.sql : '';
-      pre.appendChild(code);
-      details.appendChild(pre);
-      if (window.hljs) window.hljs.highlightBlock(code);
-    }
-  }
-
-  // 'toggle' does not bubble; listening in the capture phase sees every one.
-  document.addEventListener('toggle', function (event) {
-    var details = event.target;
-    if (details.open && details.closest && details.closest('.ormc')) fill(details);
-  }, true);
-})();
-
-// The in-page runner: Run, Edit and Reset on every SQL statement the book shows
-// (panel statements, `sql run` blocks, the playground). The engine is the
-// book's own, compiled to WebAssembly; it runs in a worker (runner/worker.js),
-// loaded on the first Run, never on page load.
+// The build puts the answer in the page (each side's query count, result and
+// checks, and its statements, grouped). What a reader may ask for next comes on
+// demand, from two places:
+//
+// - a panel's data file (`data-href`, written by the build next to the pages):
+//   its sides' replay plans, packed (demo_engine::plan::PlanSet: each distinct
+//   SQL text and parameter list once), and the notes beside statements of closed
+//   groups; a `sql run` block carries its small plan inline;
+// - the book's engine, compiled to WebAssembly, in a worker (runner/worker.js),
+//   loaded on the first Run: it replays a side's plan with the same code the build
+//   checked it with (Session::replay), so a statement runs on the database as the
+//   ORM found it, and the rows behind "Returned N rows" are computed, not shipped.
+//
+// Nothing here builds HTML from values: the engine's fragments are its own escaped
+// HTML (demo_engine::html), and plan text goes in as text.
 (function () {
   'use strict';
 
   // A runaway query is stopped by the engine's step budget; this only guards
   // against a worker that stops answering at all.
   var WATCHDOG_MS = 15000;
+
+  function root() {
+    return window.path_to_root || '';
+  }
+
+  // ---- a block's data: plans and notes ------------------------------------
+
+  function blockOf(element) {
+    return element.closest('.ormc');
+  }
+
+  function sideOf(element) {
+    var side = element.closest('[data-side]');
+    return side ? Number(side.dataset.side) : 0;
+  }
+
+  // Resolves to { plans, plansText, notes } for a block, fetched once.
+  function dataOf(block) {
+    if (!block._data) {
+      var text;
+      if (block.dataset.href) {
+        text = fetch(root() + block.dataset.href).then(function (response) {
+          if (!response.ok) throw new Error('could not load ' + block.dataset.href);
+          return response.text();
+        });
+      } else {
+        var island = block.querySelector('script.ormc-plans');
+        text = Promise.resolve('{"plans":' + (island ? island.textContent : '{}') + '}');
+      }
+      block._data = text.then(function (raw) {
+        var parsed = JSON.parse(raw);
+        // Plans hold each parameter list as its JSON text: a round trip through
+        // JSON.parse and JSON.stringify keeps every byte the engine reads.
+        return { plans: parsed.plans, plansText: JSON.stringify(parsed.plans), notes: parsed.notes };
+      });
+    }
+    return block._data;
+  }
+
+  // A step of side `side`: its exact SQL and parameters (as JSON text).
+  function stepOf(plans, side, index, setup) {
+    var packed = plans.sides[side][setup ? 'setup' : 'steps'][index];
+    return {
+      sql: plans.sql[packed[0]],
+      params: plans.params[packed[1]],
+      many: packed[2] === 1,
+      refused: packed.length > 3 ? packed[3] : null,
+    };
+  }
+
+  function noteOf(notes, side, index, setup) {
+    if (!notes) return '';
+    return notes.texts[notes.sides[side][setup ? 'setup' : 'steps'][index]] || '';
+  }
+
+  // ---- the engine, in a worker ----------------------------------------------
+
   var worker = null;
   var nextId = 1;
   var pending = {};
-
-  function runnerUrl(file) {
-    return (window.path_to_root || '') + 'runner/' + file;
-  }
 
   function restartWorker(reason) {
     if (worker) worker.terminate();
@@ -70,9 +91,9 @@
     });
   }
 
-  function ask(message) {
+  function ask(message, limits) {
     if (!worker) {
-      worker = new Worker(runnerUrl('worker.js'));
+      worker = new Worker(root() + 'runner/worker.js');
       worker.onmessage = function (event) {
         var done = pending[event.data.id];
         delete pending[event.data.id];
@@ -84,6 +105,7 @@
     }
     var id = nextId++;
     message.id = id;
+    message.limits = limits;
     return new Promise(function (resolve) {
       var timer = setTimeout(function () {
         restartWorker('stopped: no answer after ' + WATCHDOG_MS / 1000 + ' seconds');
@@ -93,37 +115,91 @@
     });
   }
 
-  function keepChanges() {
-    var box = document.querySelector('.ormc-keep input');
-    return !!(box && box.checked);
+  // The key of the copy of the database kept for this block while "keep changes"
+  // is ticked ('' when it is not: every Run starts from a fresh copy).
+  var blocks = 0;
+  function keeping(block) {
+    var box = block.querySelector('.ormc-keep input');
+    if (!box || !box.checked) return '';
+    if (!block._key) block._key = block.id || 'block-' + (++blocks);
+    return block._key;
   }
 
-  // Parameters stay the JSON text the build wrote: parsing them in JavaScript
-  // would turn 100.0 into 100, and SQLite would then divide as integers.
-  function params(statement) {
-    return statement.dataset.params || '';
+  // Runs steps from..from+count of the side `element` belongs to; `edit`, when
+  // given, is { sql, params } as the reader wrote them. `keep` is the panel's key
+  // (see keeping), or '' for the rows of a disclosure (always the book's database).
+  function runSteps(element, from, count, edit, keep) {
+    var block = blockOf(element);
+    return dataOf(block).then(function (data) {
+      return ask({
+        op: 'plan',
+        plans: data.plansText,
+        side: sideOf(element),
+        from: from,
+        to: from + count,
+        sql: edit ? edit.sql : '',
+        params: edit ? edit.params : '',
+        keep: keep,
+      }, block.dataset.limits);
+    }, function (error) {
+      return { status: 'error', message: String(error.message || error), statement: 0 };
+    });
   }
 
-  // What the same panel side sent before this statement, as the JSON list of
-  // steps the engine replays first, so a statement runs on the database as the
-  // ORM found it.
-  function earlier(statement) {
-    var steps = [];
-    var list = statement.parentElement;
-    if (!list || statement.dataset.origin !== 'orm') return '[]';
-    // The sqlite3 module's own BEGIN / COMMIT / ROLLBACK count too: a rollback
-    // undoes what came before it.
-    var items = list.querySelectorAll(':scope > .ormc-stmt[data-sql], :scope > .ormc-stmt[data-origin="driver"]');
-    for (var i = 0; i < items.length && items[i] !== statement; i++) {
-      var sql = items[i].dataset.sql || items[i].querySelector('code').textContent;
-      steps.push('{"sql":' + JSON.stringify(sql) +
-        ',"params":' + (params(items[i]) || '[]') +
-        ',"many":' + (items[i].dataset.many === 'true') +
-        ',"refused":' + ('refused' in items[i].dataset) + '}');
+  // ---- showing answers ------------------------------------------------------
+
+  function show(holder, answer, labels) {
+    holder.textContent = '';
+    if (answer.status !== 'ok') {
+      holder.classList.add('ormc-run-error');
+      var head = document.createElement('div');
+      head.className = 'ormc-run-head';
+      head.textContent = 'The database said: ' + answer.message;
+      holder.appendChild(head);
+      return;
     }
-    return '[' + steps.join(',') + ']';
+    holder.classList.remove('ormc-run-error');
+    answer.html.forEach(function (fragment, i) {
+      var part = document.createElement('div');
+      part.className = 'ormc-run-result';
+      if (labels && labels[i]) {
+        var label = document.createElement('div');
+        label.className = 'ormc-run-label';
+        label.textContent = labels[i];
+        part.appendChild(label);
+      }
+      // The engine's own HTML, escaped by it (demo_engine::html).
+      part.insertAdjacentHTML('beforeend', fragment);
+      part.querySelectorAll('.ormc-table-wrap').forEach(markScrollable);
+      holder.appendChild(part);
+    });
   }
 
+  // ---- Run and Edit on a statement or a group of repeated statements ---------
+
+  function describe(stmt) {
+    var block = blockOf(stmt);
+    var side = stmt.closest('.ormc-side');
+    var n = stmt.querySelector(':scope > .ormc-n');
+    var which = n ? n.textContent : String(Number(stmt.dataset.step) + 1);
+    var plural = Number(stmt.dataset.steps) > 1 ? 'statements ' : 'statement ';
+    var where = side ? ' (' + side.getAttribute('aria-label') + ')' :
+      block.classList.contains('ormc-sqlrun') ? ' of this SQL block' : '';
+    return plural + which + where;
+  }
+
+  function paramsText(stmt, data, edit) {
+    var from = Number(stmt.dataset.step);
+    var count = Number(stmt.dataset.steps);
+    var side = sideOf(stmt);
+    var texts = [];
+    for (var i = from; i < from + count; i++) texts.push(stepOf(data.plans, side, i).params);
+    // One execution: its list; several: a list of their lists (JSON text joined,
+    // never parsed, so the numbers stay as written).
+    return count === 1 ? texts[0] : '[' + texts.join(', ') + ']';
+  }
+
+  // mdBook bundles highlight.js 10: highlight(language, code) and highlightBlock.
   function highlight(code, sql) {
     if (window.hljs) {
       code.innerHTML = window.hljs.highlight('sql', sql).value;
@@ -132,163 +208,363 @@
     }
   }
 
-  function openEditor(statement, sql) {
-    var editor = statement.querySelector('.ormc-editor');
-    if (!editor) {
-      editor = document.createElement('div');
-      editor.className = 'ormc-editor';
-      var pre = document.createElement('pre');
-      pre.setAttribute('aria-hidden', 'true');
-      var code = document.createElement('code');
-      code.className = 'language-sql hljs';
-      pre.appendChild(code);
-      var area = document.createElement('textarea');
-      area.spellcheck = false;
-      area.setAttribute('aria-label', 'SQL to run');
-      area.addEventListener('input', function () { highlight(code, area.value + '\n'); });
-      area.addEventListener('keydown', function (event) {
-        if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
-          event.preventDefault();
-          run(statement);
-        }
-      });
-      editor.appendChild(pre);
-      editor.appendChild(area);
-      var shown = statement.querySelector(':scope > pre.ormc-sql');
-      shown.hidden = true;
-      shown.insertAdjacentElement('afterend', editor);
-    }
-    var text = editor.querySelector('textarea');
-    text.value = sql;
-    highlight(editor.querySelector('code'), sql + '\n');
-    statement.classList.add('ormc-editing');
-    return text;
+  function editorOf(stmt) {
+    return stmt.querySelector(':scope > .ormc-editor');
   }
 
-  function output(statement) {
-    var out = statement.querySelector(':scope > .ormc-run-out');
+  function openEditor(stmt, data) {
+    var editor = editorOf(stmt);
+    if (editor) return editor.querySelector('textarea');
+    var from = Number(stmt.dataset.step);
+    var step = stepOf(data.plans, sideOf(stmt), from);
+    editor = document.createElement('div');
+    editor.className = 'ormc-editor';
+    var sqlBox = document.createElement('div');
+    sqlBox.className = 'ormc-editor-sql';
+    var pre = document.createElement('pre');
+    pre.setAttribute('aria-hidden', 'true');
+    var code = document.createElement('code');
+    code.className = 'language-sql hljs';
+    pre.appendChild(code);
+    var area = document.createElement('textarea');
+    area.spellcheck = false;
+    area.setAttribute('aria-label', 'SQL of ' + describe(stmt));
+    area.value = step.sql.trim();
+    highlight(code, area.value + '\n');
+    area.addEventListener('input', function () { highlight(code, area.value + '\n'); });
+    area.addEventListener('keydown', function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+        event.preventDefault();
+        run(stmt);
+      }
+    });
+    sqlBox.appendChild(pre);
+    sqlBox.appendChild(area);
+    editor.appendChild(sqlBox);
+    var params = paramsText(stmt, data);
+    if (params !== '[]' && params.replace(/[\s\[\],]/g, '') !== '') {
+      var label = document.createElement('label');
+      label.className = 'ormc-editor-params';
+      label.textContent = Number(stmt.dataset.steps) > 1 ?
+        'Parameters, one list per execution (JSON)' : 'Parameters (JSON)';
+      var input = document.createElement('textarea');
+      input.spellcheck = false;
+      input.className = 'ormc-params-input';
+      input.rows = Math.min(6, 1 + Math.floor(params.length / 80));
+      input.value = params;
+      label.appendChild(input);
+      editor.appendChild(label);
+    }
+    stmt.querySelector(':scope > .ormc-run-bar').insertAdjacentElement('beforebegin', editor);
+    stmt.classList.add('ormc-editing');
+    var reset = stmt.querySelector(':scope > .ormc-run-bar .ormc-reset');
+    if (reset) reset.hidden = false;
+    return area;
+  }
+
+  function editOf(stmt) {
+    var editor = editorOf(stmt);
+    if (!editor) return null;
+    var params = editor.querySelector('.ormc-params-input');
+    return { sql: editor.querySelector('textarea').value, params: params ? params.value : '' };
+  }
+
+  function outputOf(stmt) {
+    var out = stmt.querySelector(':scope > .ormc-run-out');
     if (!out) {
       out = document.createElement('div');
       out.className = 'ormc-run-out';
-      out.setAttribute('aria-live', 'polite');
-      statement.querySelector(':scope > .ormc-run-bar').insertAdjacentElement('afterend', out);
+      out.setAttribute('role', 'status');
+      stmt.querySelector(':scope > .ormc-run-bar').insertAdjacentElement('afterend', out);
     }
     return out;
   }
 
-  function run(statement) {
-    var editor = statement.querySelector('.ormc-editor textarea');
-    var edited = !!editor;
-    var sql = edited ? editor.value : statement.dataset.sql;
-    var out = output(statement);
-    out.className = 'ormc-run-out ormc-running';
+  function run(stmt) {
+    var from = Number(stmt.dataset.step);
+    var count = Number(stmt.dataset.steps);
+    var block = blockOf(stmt);
+    var out = outputOf(stmt);
+    out.classList.add('ormc-running');
     out.textContent = 'Running…';
     var started = performance.now();
-    return ask({
-      op: 'run',
-      before: earlier(statement),
-      sql: sql,
-      params: edited ? '' : params(statement),
-      many: statement.dataset.many === 'true',
-      keep: keepChanges(),
-    }).then(function (answer) {
-      out.textContent = '';
-      var head = document.createElement('div');
-      head.className = 'ormc-run-head';
-      if (answer.status === 'ok') {
-        out.className = 'ormc-run-out';
-        head.textContent = 'Ran in your browser in ' + (performance.now() - started).toFixed(1) +
-          ' ms' + (keepChanges() ? ', keeping changes' : ', on a fresh copy of the demo database');
-        out.appendChild(head);
-        // Fragments are the engine's own HTML, escaped by it (demo_engine::html).
-        answer.html.forEach(function (fragment) {
-          var part = document.createElement('div');
-          part.className = 'ormc-run-result';
-          part.innerHTML = fragment;
-          out.appendChild(part);
-        });
-      } else {
-        out.className = 'ormc-run-out ormc-run-error';
-        head.textContent = 'The database said: ' + answer.message;
-        out.appendChild(head);
+    var keep = keeping(block);
+    return runSteps(stmt, from, count, editOf(stmt), keep).then(function (answer) {
+      out.classList.remove('ormc-running');
+      var labels = null;
+      if (count > 1) {
+        labels = [];
+        for (var i = 0; i < count; i++) labels.push('Statement ' + (from + i + 1));
       }
+      show(out, answer, labels);
+      if (answer.status === 'ok') {
+        var head = document.createElement('div');
+        head.className = 'ormc-run-head';
+        head.textContent = 'Ran in your browser in ' + (performance.now() - started).toFixed(1) +
+          ' ms, ' + (keep ? 'keeping changes' : 'after the statements before it, on a fresh copy of the demo database');
+        out.insertBefore(head, out.firstChild);
+      }
+      out.scrollIntoView({ block: 'nearest' });
       return answer;
     });
   }
 
-  function reset(statement) {
-    var editor = statement.querySelector('.ormc-editor');
+  function reset(stmt) {
+    var editor = editorOf(stmt);
     if (editor) editor.remove();
-    var shown = statement.querySelector(':scope > pre.ormc-sql');
-    if (shown) shown.hidden = false;
-    statement.classList.remove('ormc-editing');
-    var out = statement.querySelector(':scope > .ormc-run-out');
+    stmt.classList.remove('ormc-editing');
+    var out = stmt.querySelector(':scope > .ormc-run-out');
     if (out) out.remove();
-    if (worker) ask({ op: 'reset' });
-    // The playground is always an editor: back to its first starter.
-    if (statement.closest('.ormc-playground')) openEditor(statement, statement.dataset.sql);
+    var button = stmt.querySelector(':scope > .ormc-run-bar .ormc-reset');
+    if (button) button.hidden = true;
   }
 
-  function button(label, title, action) {
+  function button(text, label, action) {
     var b = document.createElement('button');
     b.type = 'button';
-    b.textContent = label;
-    b.title = title;
-    b.className = 'ormc-btn ormc-' + label.toLowerCase();
+    b.textContent = text;
+    b.setAttribute('aria-label', label);
+    b.className = 'ormc-btn ormc-' + text.toLowerCase();
     b.addEventListener('click', action);
     return b;
   }
 
-  function formatted(statement) {
-    var shown = statement.querySelector(':scope > pre.ormc-sql');
-    return shown ? shown.textContent : statement.dataset.sql;
+  function attach(stmt) {
+    if (stmt.querySelector(':scope > .ormc-run-bar')) return;
+    var what = describe(stmt);
+    var bar = document.createElement('div');
+    bar.className = 'ormc-run-bar';
+    bar.appendChild(button('Run', 'Run ' + what, function () { run(stmt); }));
+    bar.appendChild(button('Edit', 'Edit ' + what, function () {
+      dataOf(blockOf(stmt)).then(function (data) { openEditor(stmt, data).focus(); });
+    }));
+    var undo = button('Reset', 'Back to the SQL the book shows for ' + what, function () { reset(stmt); });
+    undo.hidden = true;
+    bar.appendChild(undo);
+    stmt.appendChild(bar);
   }
 
-  function keepToggle() {
+  // "keep changes", once per panel or SQL block.
+  function keepToggle(block) {
+    var bar = block.querySelector(':scope > .ormc-bar');
+    if (!bar) {
+      bar = document.createElement('div');
+      bar.className = 'ormc-bar';
+      block.insertBefore(bar, block.firstChild);
+    }
     var label = document.createElement('label');
     label.className = 'ormc-keep';
-    label.title = 'Keep the changes a Run makes for the next Run (otherwise each Run starts from a fresh copy)';
     var box = document.createElement('input');
     box.type = 'checkbox';
     box.addEventListener('change', function () {
-      document.querySelectorAll('.ormc-keep input').forEach(function (other) { other.checked = box.checked; });
-      if (!box.checked && worker) ask({ op: 'reset' });
+      if (!box.checked && worker && block._key) ask({ op: 'reset', keep: block._key }, block.dataset.limits);
     });
     label.appendChild(box);
-    label.appendChild(document.createTextNode(' keep changes'));
-    return label;
+    label.appendChild(document.createTextNode(' keep changes between Runs in this example'));
+    bar.appendChild(label);
   }
 
-  function attach(statement) {
-    var bar = document.createElement('div');
-    bar.className = 'ormc-run-bar';
-    bar.appendChild(button('Run', 'Run this SQL in your browser (Ctrl+Enter in the editor)', function () { run(statement); }));
-    bar.appendChild(button('Edit', 'Change the SQL, then Run it', function () { openEditor(statement, formatted(statement)).focus(); }));
-    bar.appendChild(button('Reset', 'Back to the SQL the book shows, on a fresh database', function () { reset(statement); }));
-    bar.appendChild(keepToggle());
-    var after = statement.querySelector(':scope > details.ormc-exact') || statement.querySelector(':scope > pre.ormc-sql');
-    after.insertAdjacentElement('afterend', bar);
+  // ---- disclosures filled on demand -----------------------------------------
+
+  function textBlock(className, text, language) {
+    var pre = document.createElement('pre');
+    pre.className = className;
+    var code = document.createElement('code');
+    if (language) code.className = 'language-' + language;
+    code.textContent = text;
+    pre.appendChild(code);
+    if (language && window.hljs) window.hljs.highlightBlock(code);
+    return pre;
   }
+
+  // One statement of a closed group, built from the plan: its number, exact SQL,
+  // parameters and what it gave.
+  function groupItem(data, side, index, setup) {
+    var step = stepOf(data.plans, side, index, setup);
+    var li = document.createElement('li');
+    li.className = 'ormc-stmt';
+    if (!setup) {
+      li.dataset.step = index;
+      li.dataset.steps = 1;
+      var n = document.createElement('span');
+      n.className = 'ormc-n';
+      n.textContent = String(index + 1);
+      li.appendChild(n);
+    }
+    li.appendChild(textBlock('ormc-sql', step.sql.trim(), 'sql'));
+    if (step.params !== '[]') {
+      var params = document.createElement('div');
+      params.className = 'ormc-params';
+      var code = document.createElement('code');
+      code.className = 'ormc-param-values';
+      code.textContent = step.params;
+      params.appendChild(code);
+      li.appendChild(params);
+    }
+    var note = noteOf(data.notes, side, index, setup);
+    if (note) {
+      var span = document.createElement('span');
+      span.className = 'ormc-note';
+      span.textContent = note;
+      li.appendChild(span);
+    }
+    return li;
+  }
+
+  function fillGroup(group, data) {
+    var side = sideOf(group);
+    var list = document.createElement('ol');
+    list.className = 'ormc-stmts';
+    // In the page first: an item's controls name its side and block.
+    group.querySelector(':scope > details').appendChild(list);
+    if (group.dataset.setup) {
+      for (var i = 0; i < Number(group.dataset.setup); i++) list.appendChild(groupItem(data, side, i, true));
+    } else {
+      var from = Number(group.dataset.step);
+      for (var j = from; j < from + Number(group.dataset.steps); j++) attach(list.appendChild(groupItem(data, side, j, false)));
+    }
+    list.querySelectorAll('pre').forEach(markScrollable);
+  }
+
+  function fill(details) {
+    if (details.dataset.filled) return;
+    details.dataset.filled = '1';
+    var block = blockOf(details);
+    var holder = document.createElement('div');
+    holder.className = 'ormc-filled';
+    holder.textContent = 'Loading…';
+    details.appendChild(holder);
+    var done = function (fillWith) {
+      return function (value) { holder.textContent = ''; fillWith(value); };
+    };
+    var failed = function (error) { holder.textContent = 'Could not load this: ' + (error.message || error); };
+    var stmt = details.closest('[data-step]');
+    if (details.classList.contains('ormc-rows')) {
+      // The rows the build got: the same replay, run here.
+      runSteps(details, Number(details.dataset.step), 1, null, '').then(done(function (answer) {
+        show(holder, answer);
+      }), failed);
+    } else if (details.classList.contains('ormc-exact')) {
+      dataOf(block).then(done(function (data) {
+        holder.appendChild(textBlock('ormc-sql-exact', stepOf(data.plans, sideOf(stmt), Number(stmt.dataset.step)).sql, 'sql'));
+      }), failed);
+    } else if (details.classList.contains('ormc-long-params')) {
+      dataOf(block).then(done(function (data) {
+        holder.appendChild(textBlock('ormc-param-values ormc-long', paramsText(stmt, data)));
+      }), failed);
+    } else if (details.parentElement.classList.contains('ormc-group')) {
+      holder.remove();
+      dataOf(block).then(function (data) { fillGroup(details.parentElement, data); }, failed);
+    }
+  }
+
+  // ---- scrolling regions take the keyboard ------------------------------------
+
+  // Code and tables never wrap inside a name: they scroll sideways. A region that
+  // does scroll must be reachable by keyboard, and says so.
+  function markScrollable(element) {
+    if (element.scrollWidth > element.clientWidth + 1) {
+      element.tabIndex = 0;
+      element.classList.add('ormc-scrolls');
+      if (!element.hasAttribute('aria-label') && element.tagName === 'PRE') {
+        element.setAttribute('aria-label', 'code, scrolls sideways');
+      }
+    } else if (element.tagName === 'PRE') {
+      element.removeAttribute('tabindex');
+      element.classList.remove('ormc-scrolls');
+    }
+  }
+
+  function markAll() {
+    document.querySelectorAll('.ormc pre, .ormc-table-wrap').forEach(markScrollable);
+  }
+
+  // ---- the playground: SQL of the reader's own -------------------------------
 
   function setUpPlayground(playground) {
-    var statement = playground.querySelector('.ormc-stmt');
-    var area = openEditor(statement, statement.dataset.sql);
+    var stmt = playground.querySelector('.ormc-stmt');
+    var shown = stmt.querySelector('pre.ormc-sql');
+    var editor = document.createElement('div');
+    editor.className = 'ormc-editor';
+    var pre = document.createElement('pre');
+    pre.setAttribute('aria-hidden', 'true');
+    var code = document.createElement('code');
+    code.className = 'language-sql hljs';
+    pre.appendChild(code);
+    var area = document.createElement('textarea');
+    area.spellcheck = false;
     area.rows = 8;
-    // Already an editor: Edit has nothing to add here.
-    statement.querySelector('.ormc-run-bar .ormc-edit').hidden = true;
-    playground.querySelectorAll('.ormc-starter').forEach(function (starter) {
-      starter.addEventListener('click', function () {
-        openEditor(statement, starter.dataset.sql);
-        run(statement);
-      });
+    area.setAttribute('aria-label', 'SQL to run on the demo database');
+    var load = function (sql) { area.value = sql; highlight(code, sql + '\n'); };
+    area.addEventListener('input', function () { highlight(code, area.value + '\n'); });
+    var out = document.createElement('div');
+    out.className = 'ormc-run-out';
+    out.setAttribute('role', 'status');
+    var go = function () {
+      out.classList.add('ormc-running');
+      out.textContent = 'Running…';
+      var started = performance.now();
+      return ask({ op: 'script', sql: area.value, keep: keeping(playground) }, playground.dataset.limits)
+        .then(function (answer) {
+          out.classList.remove('ormc-running');
+          show(out, answer);
+          if (answer.status === 'ok') {
+            var head = document.createElement('div');
+            head.className = 'ormc-run-head';
+            head.textContent = 'Ran in your browser in ' + (performance.now() - started).toFixed(1) + ' ms';
+            out.insertBefore(head, out.firstChild);
+          }
+          out.scrollIntoView({ block: 'nearest' });
+          return answer;
+        });
+    };
+    area.addEventListener('keydown', function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+        event.preventDefault();
+        go();
+      }
     });
+    editor.appendChild(pre);
+    editor.appendChild(area);
+    shown.replaceWith(editor);
+    load(stmt.dataset.sql);
+    var bar = document.createElement('div');
+    bar.className = 'ormc-run-bar';
+    bar.appendChild(button('Run', 'Run the SQL in the console', go));
+    bar.appendChild(button('Reset', 'Back to the first starter query, on a fresh database', function () {
+      load(stmt.dataset.sql);
+      out.textContent = '';
+      if (worker && playground._key) ask({ op: 'reset', keep: playground._key }, playground.dataset.limits);
+    }));
+    stmt.appendChild(bar);
+    stmt.appendChild(out);
+    keepToggle(playground);
+    playground.querySelectorAll('.ormc-starter').forEach(function (starter) {
+      starter.addEventListener('click', function () { load(starter.dataset.sql); go(); });
+    });
+    playground._run = go;
   }
 
+  // ---- start -----------------------------------------------------------------
+
   function init() {
-    document.querySelectorAll('.ormc .ormc-stmt[data-sql]').forEach(attach);
+    document.querySelectorAll('.ormc-compare, .ormc-sqlrun').forEach(function (block) {
+      keepToggle(block);
+      block.querySelectorAll('.ormc-stmt[data-step][data-steps]').forEach(attach);
+    });
     document.querySelectorAll('.ormc-playground').forEach(setUpPlayground);
-    // For tests and the browser benchmark.
-    window.ormcRun = run;
+    // 'toggle' does not bubble; listening in the capture phase sees every one.
+    document.addEventListener('toggle', function (event) {
+      var details = event.target;
+      if (details.open && details.closest && details.closest('.ormc')) fill(details);
+    }, true);
+    markAll();
+    window.addEventListener('resize', function () {
+      clearTimeout(window._ormcResize);
+      window._ormcResize = setTimeout(markAll, 200);
+    });
+    // For the browser tests and the browser benchmark.
+    window.ormc = { run: run, runSteps: runSteps, dataOf: dataOf, stepOf: stepOf, openEditor: openEditor, reset: reset };
   }
 
   if (document.readyState === 'loading') {

@@ -2,22 +2,24 @@
 // Run and answers the page's requests. Running in a worker keeps the page
 // responsive whatever the SQL does; the engine's step budget stops runaway
 // queries. Nothing is fetched but the two files next to this one.
+//
+// Requests (from theme/ormcompare.js): { op: 'plan', plans, side, from, to, sql,
+// params, keep } replays a side's plan and runs some of its steps; { op: 'script',
+// sql, keep } runs the reader's SQL; { op: 'reset', keep } forgets a kept copy.
+// Every request carries `limits`, the JSON the build wrote from book.toml.
 /* global wasm_bindgen */
 'use strict';
-
-// Must match [preprocessor.ormcompare] in book.toml (max-rows, shown-rows, max-steps).
-const LIMITS = { maxRows: 200, shownRows: 12, maxSteps: 20000000 };
 
 let ready = null;
 let runner = null;
 
-function load() {
+function load(limits) {
   if (!ready) {
     ready = (async () => {
       const started = performance.now();
       importScripts('demo_engine_web.js');
       await wasm_bindgen({ module_or_path: 'demo_engine_web_bg.wasm' });
-      runner = new wasm_bindgen.Runner(LIMITS.maxRows, LIMITS.shownRows, BigInt(LIMITS.maxSteps));
+      runner = new wasm_bindgen.Runner(limits);
       return performance.now() - started;
     })();
   }
@@ -27,20 +29,19 @@ function load() {
 self.onmessage = async (event) => {
   const request = event.data;
   try {
-    const loadMs = await load();
+    const loadMs = await load(request.limits);
     const started = performance.now();
     let answer;
     if (request.op === 'reset') {
-      runner.reset();
+      runner.reset(request.keep || '');
       answer = { status: 'ok', html: [] };
-    } else {
-      answer = JSON.parse(runner.run(
-        request.before || '[]',
-        request.sql,
-        request.params || '',
-        !!request.many,
-        !!request.keep,
+    } else if (request.op === 'plan') {
+      answer = JSON.parse(runner.run_plan(
+        request.plans, request.side, request.from, request.to,
+        request.sql || '', request.params || '', request.keep || '',
       ));
+    } else {
+      answer = JSON.parse(runner.run_script(request.sql, request.keep || ''));
     }
     answer.engineMs = performance.now() - started;
     answer.loadMs = loadMs;

@@ -1,5 +1,6 @@
-// The built book in real Chromium: pages load cleanly, deferred disclosures
-// fill in, panels stack at a phone's width.
+// The built book in real Chromium: pages load cleanly, panels answer first,
+// disclosures fill in, code and tables scroll instead of wrapping or clipping,
+// and panels stack at a phone's width.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -21,20 +22,56 @@ test('every page loads without console errors or outside requests', async () => 
   }
 });
 
-test('opening a statement shows its rows and its exact SQL', async () => {
+test('a side answers first: count, result and checks before the statements', async () => {
+  const { page } = await open('n-plus-one.html', { width: 1440, height: 900 });
+  const panel = page.locator('#cmp-n1-lazy-fk');
+  const side = panel.locator('.ormc-side').first();
+  const top = (await panel.boundingBox()).y;
+  const result = (await side.locator('.ormc-result').boundingBox());
+  const checks = (await side.locator('.ormc-side-checks').boundingBox());
+  const statements = (await side.locator('.ormc-sql-head').boundingBox());
+  assert.ok(result.y + result.height - top <= 900, `the result ends ${result.y + result.height - top}px below the panel's top`);
+  assert.ok(checks.y < statements.y && result.y < statements.y);
+  assert.match(await side.locator('.ormc-badge').textContent(), /^6 queries$/);
+  // The N+1: one entry for the five lazy loads, with their parameters.
+  const repeat = side.locator('.ormc-repeat');
+  assert.equal(await repeat.count(), 1);
+  assert.match(await repeat.locator('.ormc-times').textContent(), /×5/);
+  assert.deepEqual(await repeat.locator('.ormc-runs .ormc-param-values').allTextContents(), ['[1]', '[2]', '[1]', '[3]', '[4]']);
+  await page.close();
+});
+
+test('opening a statement shows its rows (run by the engine) and its exact SQL', async () => {
   const { page, problems } = await open('how-to-read.html');
   const side = page.locator('#cmp-read-first-look .ormc-side').first();
-  const statement = side.locator('.ormc-stmt[data-origin="orm"]').first();
+  const statement = side.locator('.ormc-stmt[data-step]').first();
   await statement.locator('details.ormc-rows summary').click();
   const rows = statement.locator('details.ormc-rows table tbody tr');
   await rows.first().waitFor();
   assert.equal(await rows.count(), 3);
   assert.equal(await rows.nth(0).locator('td').nth(1).textContent(), 'Ada Lovelace');
   await statement.locator('details.ormc-exact summary').click();
-  const exact = await statement.locator('details.ormc-exact code').textContent();
-  assert.equal(exact, await statement.getAttribute('data-sql'));
-  assert.match(exact, /^SELECT "customers"\."id" AS "id"/);
+  const exact = statement.locator('details.ormc-exact pre.ormc-sql-exact code');
+  await exact.waitFor();
+  assert.match(await exact.textContent(), /^SELECT "customers"\."id" AS "id"/);
   await page.screenshot({ path: path.join(SHOTS, 'panel-opened.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a bookkeeping group opens to every statement it holds, in order', async () => {
+  const { page, problems } = await open('migrations.html');
+  const group = page.locator('#cmp-mig-change .ormc-side[data-kind="sqlalchemy"] .ormc-bookkeeping').first();
+  const summary = await group.locator('summary').textContent();
+  const [, count] = summary.match(/· (\d+) statements/);
+  await group.locator('summary').click();
+  const items = group.locator('.ormc-stmt');
+  await items.first().waitFor();
+  assert.equal(await items.count(), Number(count));
+  const first = Number(await group.getAttribute('data-step'));
+  assert.equal(await items.nth(0).locator('.ormc-n').textContent(), String(first + 1));
+  assert.match(await items.nth(0).locator('pre code').textContent(), /PRAGMA|SELECT/);
+  assert.equal(await items.nth(0).getByRole('button', { name: /^Run statement \d+ \(SQLAlchemy\)$/ }).count(), 1);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -50,6 +87,24 @@ test('database text is shown as text, never run', async () => {
   await page.close();
 });
 
+test('code scrolls instead of breaking inside a name; wide tables scroll and take the keyboard', async () => {
+  for (const [file, viewport] of [['n-plus-one.html', { width: 1440, height: 900 }], ['rosetta.html', { width: 1440, height: 900 }], ['n-plus-one.html', { width: 390, height: 844 }]]) {
+    const { page } = await open(file, viewport);
+    const wrapped = await page.evaluate(() => [...document.querySelectorAll('.ormc pre > code')].filter((code) => {
+      // A line that wrapped shows as more lines on the screen than the text has.
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      return tops.size > code.textContent.replace(/\n$/, '').split('\n').length;
+    }).length);
+    assert.equal(wrapped, 0, `${file} at ${viewport.width}px: code blocks that wrap`);
+    const unreachable = await page.evaluate(() => [...document.querySelectorAll('.ormc pre, .ormc-table-wrap')]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.tabIndex < 0).length);
+    assert.equal(unreachable, 0, `${file}: scrolling regions without keyboard focus`);
+    await page.close();
+  }
+});
+
 test('panels sit side by side on a wide screen and stack on a phone', async () => {
   const wide = await open('how-to-read.html');
   const sides = wide.page.locator('#cmp-read-first-look .ormc-side');
@@ -57,7 +112,7 @@ test('panels sit side by side on a wide screen and stack on a phone', async () =
   assert.ok(b.x > a.x + a.width - 1 && Math.abs(a.y - b.y) < 2, 'side by side');
   await wide.page.close();
 
-  for (const file of ['how-to-read.html', 'playground.html']) {
+  for (const file of ['how-to-read.html', 'playground.html', 'n-plus-one.html']) {
     const phone = await open(file, { width: 390, height: 844 });
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${file}: no sideways scrolling (${overflow}px)`);
@@ -68,9 +123,19 @@ test('panels sit side by side on a wide screen and stack on a phone', async () =
       assert.ok(c.width <= 390, `fits the screen (${c.width}px)`);
       await small.nth(0).scrollIntoViewIfNeeded();
     } else {
-      await phone.page.locator('.ormc-playground').scrollIntoViewIfNeeded();
+      await phone.page.locator('.ormc').first().scrollIntoViewIfNeeded();
     }
     await phone.page.screenshot({ path: path.join(SHOTS, `phone-${file.replace('.html', '')}.png`) });
     await phone.page.close();
   }
+});
+
+test('print shows panels without their controls', async () => {
+  const { page } = await open('n-plus-one.html');
+  await page.emulateMedia({ media: 'print' });
+  const visible = await page.evaluate(() => [...document.querySelectorAll('.ormc button, .ormc-keep')]
+    .filter((el) => el.offsetParent !== null).length);
+  assert.equal(visible, 0, 'buttons and toggles printed');
+  assert.ok(await page.locator('#cmp-n1-lazy-fk .ormc-result').first().isVisible());
+  await page.close();
 });

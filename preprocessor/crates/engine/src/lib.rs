@@ -8,12 +8,15 @@
 
 mod budget;
 mod database;
+mod guard;
 pub mod html;
+pub mod plan;
 mod schema;
 mod table;
 mod value;
 
-pub use database::{DemoDb, Limits, Outcome, Session};
+pub use database::{DemoDb, Limits, Outcome, Script, Session};
+pub use guard::MAX_VALUE_BYTES;
 pub use schema::{Column, ForeignKey, TableInfo};
 pub use table::Table;
 
@@ -32,6 +35,8 @@ pub enum EngineError {
     Sql(String),
     /// The statement used up its step budget (for example an endless recursive CTE).
     BudgetExceeded { steps: u64 },
+    /// SQL the book shows must give the same result on every build; this would not.
+    NotRepeatable(String),
 }
 
 impl fmt::Display for EngineError {
@@ -42,6 +47,11 @@ impl fmt::Display for EngineError {
                 f,
                 "interrupted after {steps} SQLite steps: the query runs too long \
                  (an endless recursive CTE?)"
+            ),
+            EngineError::NotRepeatable(why) => write!(
+                f,
+                "the statement cannot give the same result twice: {why}; use fixed values \
+                 (a literal date, a chosen row) so every build shows the same rows"
             ),
         }
     }

@@ -28,10 +28,17 @@ pub struct ForeignKey {
     pub column: String,
 }
 
+/// Reading the schema is the engine's own business, not a reader's query: it gets
+/// room enough for any schema the book could have.
+const INTROSPECTION: Limits = Limits {
+    max_rows: 100_000,
+    max_steps: 100_000_000,
+};
+
 impl DemoDb {
     /// Tables in the order they were created, with their columns and foreign keys.
     pub fn tables(&self) -> Result<Vec<TableInfo>, EngineError> {
-        let session = self.fresh(Limits::default())?;
+        let session = self.fresh(INTROSPECTION)?;
         let conn = session.connection();
         let sql_error = |e: rusqlite::Error| EngineError::Sql(e.to_string());
         let mut tables: Vec<TableInfo> = conn

@@ -134,6 +134,11 @@ impl rusqlite::ToSql for Value {
 }
 
 fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    // Checked before slicing: a multi-byte character would put a slice boundary
+    // inside it.
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("a blob's `$bytes` must be hex digits, not `{hex}`"));
+    }
     if !hex.len().is_multiple_of(2) {
         return Err(format!("odd-length hex blob `{hex}`"));
     }
@@ -202,5 +207,14 @@ mod tests {
     fn odd_hex_is_an_error_not_a_panic() {
         assert!(decode_hex("abc").is_err());
         assert_eq!(decode_hex("0aff").unwrap(), vec![10, 255]);
+    }
+
+    #[test]
+    fn a_non_ascii_blob_is_an_error_not_a_panic() {
+        // Issue 11, defect 2: `{"$bytes": "aé0"}` sliced a character in two.
+        let error = decode_hex("aé0").unwrap_err();
+        assert!(error.contains("hex digits"), "{error}");
+        let value: Value = serde_json::from_str(r#"{"$bytes": "aé0"}"#).unwrap();
+        assert!(rusqlite::ToSql::to_sql(&value).is_err());
     }
 }

@@ -10,6 +10,13 @@ use demo_engine::Outcome;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passed(pub String);
 
+/// The promises that held: each section's, in block order, and the block's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checks {
+    pub sections: Vec<Vec<Passed>>,
+    pub block: Vec<Passed>,
+}
+
 /// A promise that did not hold: the line to point at and what to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
@@ -17,30 +24,29 @@ pub struct Failed {
     pub message: String,
 }
 
-pub fn check(compare: &Compare, capture: &Capture) -> Result<Vec<Passed>, Vec<Failed>> {
-    let mut passed = Vec::new();
+pub fn check(compare: &Compare, capture: &Capture) -> Result<Checks, Vec<Failed>> {
+    let mut checks = Checks::default();
     let mut failed = Vec::new();
     for (section, captured) in compare.sections.iter().zip(&capture.sections) {
         match check_section(section, captured) {
-            Ok(mut p) => passed.append(&mut p),
+            Ok(p) => checks.sections.push(p),
             Err(f) => failed.push(f),
         }
     }
     if compare.same_rows {
         match check_same_rows(compare, capture) {
-            Ok(p) => passed.push(p),
+            Ok(p) => checks.block.push(p),
             Err(f) => failed.push(f),
         }
     }
     if failed.is_empty() {
-        Ok(passed)
+        Ok(checks)
     } else {
         Err(failed)
     }
 }
 
 fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Passed>, Failed> {
-    let name = section.kind.title();
     let key = section.kind.key();
     let fail = |message: String| Failed {
         line: section.line,
@@ -71,7 +77,7 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
                 error.kind, error.message
             )))
         }
-        (Some(error), Some(_)) => passed.push(Passed(format!("{name} raises {}", error.kind))),
+        (Some(error), Some(_)) => passed.push(Passed(format!("raises {}", error.kind))),
     }
     if let Some(expected) = section.expect.queries {
         let actual = captured.query_count;
@@ -83,7 +89,7 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
             )));
         }
         passed.push(Passed(format!(
-            "{name}: {actual} {}",
+            "{actual} {}",
             plural(actual, "query", "queries")
         )));
     }
@@ -98,7 +104,7 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
             )));
         }
         passed.push(Passed(format!(
-            "{name}: {expected} {}",
+            "{expected} {}",
             plural(expected, "row", "rows")
         )));
     }
@@ -168,10 +174,4 @@ fn check_same_rows(compare: &Compare, capture: &Capture) -> Result<Passed, Faile
     Ok(Passed("same rows on every side".into()))
 }
 
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
+pub use demo_engine::html::plural;

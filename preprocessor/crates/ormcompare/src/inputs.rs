@@ -95,7 +95,7 @@ mod tests {
             line: 1,
             same_rows: false,
             sections: vec![Section {
-                kind: SectionKind::Django,
+                kind: SectionKind::named("django").unwrap(),
                 code: code.into(),
                 line: 2,
                 expect: Expect::default(),

@@ -41,10 +41,12 @@ impl Preprocessor for OrmCompare {
                 });
             }
         });
+        let source = ctx.root.join(&src);
         let result = project.render(
             &mut chapters,
             CaptureMode::WhenPossible,
             &ctx.mdbook_version,
+            Some(&source),
         );
         // Put the chapters back (rendered, or as they were if rendering failed).
         let mut texts = chapters.into_iter();

@@ -7,10 +7,11 @@ use crate::capture::Capture;
 use crate::checks;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::project::Project;
-use crate::render::{self, SideView};
+use crate::render::{self, DataFile, PageContext, SideView};
 use crate::replay;
 use crate::rosetta::{self, Target};
 use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun};
+use demo_engine::html::Shown;
 use demo_engine::TableInfo;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -23,6 +24,7 @@ pub struct Pages<'a> {
     tables: Vec<TableInfo>,
     rosetta: HashMap<&'a str, Target<'a>>,
     mdbook_version: &'a str,
+    page: PageContext,
 }
 
 impl<'a> Pages<'a> {
@@ -36,6 +38,14 @@ impl<'a> Pages<'a> {
         let tables = project.db.tables().map_err(|e| {
             Diagnostic::new(&project.paths.snippets.join("schema.sql"), 1, e.to_string())
         })?;
+        let settings = &project.settings;
+        let page = PageContext::new(
+            settings.engine_limits(),
+            Shown {
+                rows: settings.shown_rows,
+                chars: settings.shown_chars,
+            },
+        );
         Ok(Pages {
             project,
             chapters,
@@ -43,20 +53,32 @@ impl<'a> Pages<'a> {
             tables,
             rosetta: rosetta_targets(chapters, found, captures),
             mdbook_version,
+            page,
         })
     }
 
-    pub fn render(&self, item: &Found) -> Result<String, Vec<Diagnostic>> {
+    /// The block's HTML, and the data file its panel fetches, if it has one.
+    pub fn render(&self, item: &Found) -> Result<(String, Option<DataFile>), Vec<Diagnostic>> {
         let path = self.chapters[item.chapter].path.as_path();
+        if let Snippet::Compare(compare) = &item.snippet {
+            let (html, data) = self.render_compare(path, compare, &self.captures[&compare.id])?;
+            return Ok((html, Some(data)));
+        }
+        self.render_block(path, item).map(|html| (html, None))
+    }
+
+    fn render_block(&self, path: &Path, item: &Found) -> Result<String, Vec<Diagnostic>> {
         let at = |m: String| vec![Diagnostic::new(path, item.line, m)];
         match &item.snippet {
-            Snippet::Compare(compare) => {
-                self.render_compare(path, compare, &self.captures[&compare.id])
-            }
+            Snippet::Compare(_) => unreachable!("rendered by `render`"),
             Snippet::SqlRun(block) => self.render_sql_run(path, block),
             Snippet::Schema(SchemaView::Diagram) => Ok(render::render_diagram(&self.tables)),
             Snippet::Schema(SchemaView::Ddl) => Ok(render::render_ddl(&self.tables)),
-            Snippet::Playground(starters) => Ok(render::render_playground(starters, &self.tables)),
+            Snippet::Playground(starters) => Ok(render::render_playground(
+                starters,
+                &self.tables,
+                &self.page,
+            )),
             Snippet::Rosetta(groups) => rosetta::resolve(path, groups, &self.rosetta)
                 .map(|views| render::render_rosetta(&views)),
             Snippet::Chart(chart) => self.render_chart(path, item.line, chart),
@@ -82,7 +104,7 @@ impl<'a> Pages<'a> {
         path: &Path,
         compare: &Compare,
         capture: &Capture,
-    ) -> Result<String, Vec<Diagnostic>> {
+    ) -> Result<(String, DataFile), Vec<Diagnostic>> {
         let settings = &self.project.settings;
         let mut replays = Vec::new();
         for (section, captured) in compare.sections.iter().zip(&capture.sections) {
@@ -97,7 +119,7 @@ impl<'a> Pages<'a> {
                     })?;
             replays.push(replayed);
         }
-        let passed = checks::check(compare, capture).map_err(|failed| {
+        let checks = checks::check(compare, capture).map_err(|failed| {
             failed
                 .into_iter()
                 .map(|f| Diagnostic::new(path, f.line, format!("`{}`: {}", compare.id, f.message)))
@@ -115,11 +137,7 @@ impl<'a> Pages<'a> {
             })
             .collect();
         Ok(render::render_compare(
-            compare,
-            capture,
-            &sides,
-            &passed,
-            settings.shown_rows,
+            compare, capture, &sides, &checks, &self.page,
         ))
     }
 
@@ -157,32 +175,85 @@ impl<'a> Pages<'a> {
             .db
             .fresh(settings.engine_limits())
             .map_err(|e| at(e.to_string()))?;
-        if block.fails {
-            return match session.run_script(&block.sql) {
-                Err(refusal) => Ok(render::render_sql_refused(
-                    block.id.as_deref(),
-                    &block.sql,
-                    &refusal.to_string(),
-                )),
-                Ok(_) => Err(at(
-                    "the block says `fails` but the database ran its SQL; drop `fails`, or \
-                     show SQL that the database refuses"
+        // SQL the book shows as its own must give the same rows on every build.
+        let script = session.run_script(&block.sql, true);
+        let refused = match (&script.failed, block.fails) {
+            (None, _) if script.ran.is_empty() => {
+                return Err(at(
+                    "the block holds no SQL statement, only comments or blank \
+                     lines; add a statement, or make it a plain ```sql block"
                         .into(),
-                )),
-            };
-        }
-        let steps = session.run_script(&block.sql).map_err(|e| {
-            at(format!(
-                "the SQL failed: {e}; fix the query (it runs on a fresh copy of the demo \
-                 database), or mark the block `fails` if showing the refusal is the point"
-            ))
-        })?;
-        checks::check_sql_run(block, &steps).map_err(at)?;
+                ))
+            }
+            (None, false) => None,
+            (None, true) => {
+                return Err(at(
+                    "the block says `fails` but the database ran its SQL; drop \
+                     `fails`, or show SQL that the database refuses"
+                        .into(),
+                ))
+            }
+            (Some((_, e @ demo_engine::EngineError::NotRepeatable(_))), _) => {
+                return Err(at(format!("{e}")))
+            }
+            (Some((sql, e)), true) => {
+                if sql_after(&block.sql, &script.ran, sql) {
+                    return Err(at(format!(
+                        "statement {} (`{}`) is refused ({e}), but later statements of the \
+                         block would never run; in a `fails` block the refused statement \
+                         comes last",
+                        script.ran.len() + 1,
+                        replay::short(sql)
+                    )));
+                }
+                Some((sql.clone(), e.to_string()))
+            }
+            (Some((_, e)), false) => {
+                return Err(at(format!(
+                    "the SQL failed: {e}; fix the query (it runs on a fresh copy of the demo \
+                     database), or mark the block `fails` if showing the refusal is the point"
+                )))
+            }
+        };
+        checks::check_sql_run(block, &script.ran).map_err(at)?;
         Ok(render::render_sql_run(
             block.id.as_deref(),
-            &steps,
-            settings.shown_rows,
+            &script.ran,
+            refused
+                .as_ref()
+                .map(|(sql, message)| (sql.as_str(), message.as_str())),
+            &self.page,
         ))
+    }
+}
+
+/// Whether `block` holds SQL after its statement `failed`, which comes after the
+/// statements that `ran` (each found in the block's text, in order).
+fn sql_after(block: &str, ran: &[(String, demo_engine::Outcome)], failed: &str) -> bool {
+    let mut offset = 0;
+    for (text, _) in ran {
+        if let Some(at) = block[offset..].find(text.as_str()) {
+            offset += at + text.len();
+        }
+    }
+    if let Some(at) = block[offset..].find(failed) {
+        offset += at + failed.len();
+    }
+    has_sql(&block[offset..])
+}
+
+/// Whether `text` holds anything besides whitespace, `;` and SQL comments.
+fn has_sql(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ';');
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return !rest.is_empty();
+        }
     }
 }
 

@@ -7,9 +7,11 @@ use crate::book::{find_snippets, ChapterText};
 use crate::capture::Capture;
 use crate::captures::{CaptureMode, CaptureStore};
 use crate::config::{Paths, Settings};
+use crate::data_files;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
 use crate::pages::Pages;
+use crate::render::DATA_DIR;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -85,28 +87,39 @@ impl Project {
 
     /// Replaces every snippet block in the chapters with its rendered HTML and
     /// returns how many blocks it rendered.
+    /// `data_root`: the book's source folder, where the panels' data files are
+    /// written (`render::DATA_DIR`), for mdBook to copy into the book; `None` writes
+    /// none (a check that only needs the errors).
     pub fn render(
         &self,
         chapters: &mut [ChapterText],
         mode: CaptureMode,
         mdbook_version: &str,
+        data_root: Option<&Path>,
     ) -> Result<usize, Diagnostics> {
         let found = find_snippets(chapters)?;
         let captures = self.store().ensure(chapters, &found, mode)?;
         let pages = Pages::new(self, chapters, &found, &captures, mdbook_version)?;
         // Each snippet replays on its own database: they render independently.
-        let rendered: Vec<Result<String, Vec<Diagnostic>>> =
-            found.par_iter().map(|item| pages.render(item)).collect();
+        let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
         let mut errors = Vec::new();
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
-        for (item, html) in found.iter().zip(rendered) {
-            match html {
-                Ok(html) => replacements.push((item.chapter, item.range.clone(), html)),
+        let mut data = Vec::new();
+        for (item, result) in found.iter().zip(rendered) {
+            match result {
+                Ok((html, file)) => {
+                    replacements.push((item.chapter, item.range.clone(), html));
+                    data.extend(file);
+                }
                 Err(mut e) => errors.append(&mut e),
             }
         }
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
+        }
+        if let Some(src) = data_root {
+            data_files::write(&src.join(DATA_DIR), &data)
+                .map_err(|e| Diagnostics::from(Diagnostic::new(&src.join(DATA_DIR), 1, e)))?;
         }
         let count = replacements.len();
         // Splice from the end so earlier ranges stay valid.

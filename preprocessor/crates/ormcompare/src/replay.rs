@@ -1,90 +1,54 @@
-//! Replays captured statements on the build's own SQLite and checks that the
-//! rows agree with what the ORM received at capture time.
+//! Replays a captured side on the build's own SQLite and checks that the rows
+//! agree with what the ORM received at capture time.
+//!
+//! The replay itself is the engine's (`Session::replay` over the side's `Plan`), the
+//! same code the page runs; this module makes the plan from the capture and adds
+//! the build's check of every statement's rows.
 
 use crate::capture::{SectionCapture, Statement};
-use demo_engine::{DemoDb, Limits, Outcome, Session, Table};
+use demo_engine::plan::{Plan, Replayed, Step};
+use demo_engine::{DemoDb, Limits, Outcome, Table};
 
-/// What one captured statement gave when the build ran it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Replayed {
-    Rows(Table),
-    Changed(usize),
-    /// SQLite refused it, at capture time and again in the build, with this message.
-    Refused(String),
+pub use demo_engine::plan::short;
+
+/// The plan of a captured side: its connection set-up, then its statements.
+pub fn plan_of(section: &SectionCapture) -> Plan {
+    let step = |s: &Statement| Step {
+        sql: s.sql.clone(),
+        params: s.params.clone(),
+        many: s.many,
+        refused: s.refused.clone(),
+    };
+    Plan {
+        setup: section.setup.iter().map(step).collect(),
+        steps: section.statements.iter().map(step).collect(),
+    }
 }
 
-/// Runs a section's statements in order on a fresh copy of the demo database,
-/// after the connection set-up the library ran. The error names the statement
-/// (1-based) and what went wrong.
+/// Replays a side on a fresh copy of the demo database and returns what each of its
+/// statements gave, with the rows checked against the capture. The error names the
+/// statement (1-based) and what went wrong.
 pub fn replay_section(
     db: &DemoDb,
     limits: Limits,
     section: &SectionCapture,
 ) -> Result<Vec<Replayed>, String> {
+    let plan = plan_of(section);
     let mut session = db.fresh(limits).map_err(|e| e.to_string())?;
-    // The set-up is replayed for what it does to the connection (PRAGMAs); what its
-    // reads returned describes the capture machine's SQLite (Django asks whether it
-    // was compiled with the math functions), which the build's need not share.
-    replay_statements(
-        &mut session,
-        &section.setup,
-        "connection set-up statement",
-        false,
-    )?;
-    replay_statements(&mut session, &section.statements, "statement", true)
-}
-
-fn replay_statements(
-    session: &mut Session,
-    statements: &[Statement],
-    what: &str,
-    compare_rows: bool,
-) -> Result<Vec<Replayed>, String> {
-    let mut replayed = Vec::with_capacity(statements.len());
-    for (index, statement) in statements.iter().enumerate() {
-        let number = index + 1;
-        let fail =
-            |failure: String| format!("{what} {number} (`{}`) {failure}", short(&statement.sql));
-        let mut changed = 0;
-        let mut rows = None;
-        let mut refusal = None;
-        for params in statement.parameter_sets().map_err(&fail)? {
-            match session.run(&statement.sql, &params) {
-                Ok(Outcome::Changed(n)) => changed += n,
-                Ok(Outcome::Rows(table)) => rows = Some(table),
-                Err(e) => {
-                    refusal = Some(e.to_string());
-                    break;
-                }
-            }
-        }
-        let outcome = match (refusal, &statement.refused) {
-            (None, None) => match rows {
-                Some(table) if compare_rows => {
-                    Replayed::Rows(check_rows(statement, table).map_err(&fail)?)
-                }
-                Some(table) => Replayed::Rows(table),
-                None => Replayed::Changed(changed),
-            },
-            (Some(built), Some(captured)) if built == *captured => Replayed::Refused(built),
-            (Some(built), Some(captured)) => {
-                return Err(fail(format!(
-                    "was refused at capture time with `{captured}` but in the build's \
-                     SQLite with `{built}`"
-                )))
-            }
-            (Some(built), None) => {
-                return Err(fail(format!("failed in the build's SQLite: {built}")))
-            }
-            (None, Some(captured)) => {
-                return Err(fail(format!(
-                    "was refused at capture time with `{captured}` but ran in the build's \
-                     SQLite; the SQLite versions disagree, or the capture was edited"
-                )))
-            }
-        };
-        replayed.push(outcome);
-    }
+    let mut replayed = Vec::with_capacity(plan.steps.len());
+    session
+        .replay(&plan, plan.steps.len(), |index, _, outcome| {
+            let shown = match outcome {
+                Replayed::Ran(Outcome::Rows(built)) => Replayed::Ran(Outcome::Rows(check_rows(
+                    &section.statements[index],
+                    built.clone(),
+                )?)),
+                other => other.clone(),
+            };
+            replayed.push(shown);
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
     Ok(replayed)
 }
 
@@ -119,22 +83,16 @@ fn check_rows(statement: &Statement, built: Table) -> Result<Table, String> {
     ))
 }
 
-/// The start of a statement, for messages.
-pub fn short(sql: &str) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 60 {
-        format!("{}…", flat.chars().take(60).collect::<String>())
-    } else {
-        flat
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::capture::Origin;
 
     const SCHEMA: &str = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
+    const LIMITS: Limits = Limits {
+        max_rows: 100,
+        max_steps: 1_000_000,
+    };
 
     fn insert(name: serde_json::Value, refused: Option<&str>) -> Statement {
         Statement {
@@ -146,13 +104,6 @@ mod tests {
             rows: None,
             total_rows: None,
             refused: refused.map(str::to_string),
-        }
-    }
-
-    fn limits() -> Limits {
-        Limits {
-            max_rows: 100,
-            max_steps: 1_000_000,
         }
     }
 
@@ -170,7 +121,7 @@ mod tests {
             stdout: String::new(),
             error: None,
         };
-        replay_section(&db, limits(), &section)
+        replay_section(&db, LIMITS, &section)
     }
 
     fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
@@ -201,10 +152,7 @@ mod tests {
         assert!(error.contains("different rows"), "{error}");
         let bad_setup = vec![sent("PRAGMA nonsense(", None)];
         let error = replay_with(bad_setup, read()).unwrap_err();
-        assert!(
-            error.starts_with("connection set-up statement 1"),
-            "{error}"
-        );
+        assert!(error.starts_with("the connection set-up"), "{error}");
     }
 
     const NOT_NULL: &str = "NOT NULL constraint failed: t.name";
@@ -218,24 +166,24 @@ mod tests {
         .unwrap();
         assert_eq!(
             replayed,
-            vec![Replayed::Refused(NOT_NULL.into()), Replayed::Changed(1)]
+            vec![
+                Replayed::Refused(NOT_NULL.into()),
+                Replayed::Ran(Outcome::Changed(1))
+            ]
         );
     }
 
     #[test]
     fn a_refusal_must_happen_and_say_the_same() {
         let ran = replay(vec![insert("ok".into(), Some(NOT_NULL))]).unwrap_err();
-        assert!(ran.contains("ran in the build's SQLite"), "{ran}");
+        assert!(ran.contains("but ran"), "{ran}");
         let other = replay(vec![insert(
             serde_json::Value::Null,
             Some("UNIQUE constraint failed"),
         )])
         .unwrap_err();
-        assert!(other.contains(&format!("with `{NOT_NULL}`")), "{other}");
+        assert!(other.contains(&format!("now with `{NOT_NULL}`")), "{other}");
         let unexpected = replay(vec![insert(serde_json::Value::Null, None)]).unwrap_err();
-        assert!(
-            unexpected.contains("failed in the build's SQLite"),
-            "{unexpected}"
-        );
+        assert!(unexpected.contains("failed: NOT NULL"), "{unexpected}");
     }
 }

@@ -25,76 +25,10 @@ mod rosetta;
 pub use rosetta::{RosettaGroup, RosettaRow};
 
 use crate::diagnostic::Diagnostic;
+pub use crate::kinds::SectionKind;
 use crate::scan::FencedBlock;
 use rosetta::parse_rosetta;
 use std::path::Path;
-
-/// The ORM (or other library) a section runs under. Adding one means adding it
-/// here and a module in the Python runner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SectionKind {
-    Django,
-    SqlAlchemy,
-    /// SQLAlchemy's asyncio extension on the aiosqlite driver.
-    SqlAlchemyAsync,
-    SqlModel,
-    Peewee,
-    Tortoise,
-}
-
-impl SectionKind {
-    pub const ALL: [SectionKind; 6] = [
-        SectionKind::Django,
-        SectionKind::SqlAlchemy,
-        SectionKind::SqlAlchemyAsync,
-        SectionKind::SqlModel,
-        SectionKind::Peewee,
-        SectionKind::Tortoise,
-    ];
-
-    /// The name used in blocks, captures and the runner.
-    pub fn key(self) -> &'static str {
-        match self {
-            SectionKind::Django => "django",
-            SectionKind::SqlAlchemy => "sqlalchemy",
-            SectionKind::SqlAlchemyAsync => "sqlalchemy-async",
-            SectionKind::SqlModel => "sqlmodel",
-            SectionKind::Peewee => "peewee",
-            SectionKind::Tortoise => "tortoise",
-        }
-    }
-
-    /// The name shown to readers.
-    pub fn title(self) -> &'static str {
-        match self {
-            SectionKind::Django => "Django ORM",
-            SectionKind::SqlAlchemy => "SQLAlchemy",
-            SectionKind::SqlAlchemyAsync => "SQLAlchemy asyncio",
-            SectionKind::SqlModel => "SQLModel",
-            SectionKind::Peewee => "Peewee",
-            SectionKind::Tortoise => "Tortoise ORM",
-        }
-    }
-
-    /// The library whose version the panel shows.
-    pub fn library(self) -> &'static str {
-        match self {
-            SectionKind::Django => "django",
-            SectionKind::SqlAlchemy | SectionKind::SqlAlchemyAsync => "sqlalchemy",
-            SectionKind::SqlModel => "sqlmodel",
-            SectionKind::Peewee => "peewee",
-            SectionKind::Tortoise => "tortoise-orm",
-        }
-    }
-
-    fn parse(name: &str) -> Option<SectionKind> {
-        SectionKind::ALL.into_iter().find(|k| k.key() == name)
-    }
-
-    fn known() -> String {
-        SectionKind::ALL.map(SectionKind::key).join(", ")
-    }
-}
 
 /// What a section promises; the build fails when the capture says otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -422,7 +356,7 @@ fn parse_section_header(header: &str, line: usize) -> Result<Section, String> {
             SectionKind::known()
         ));
     };
-    let kind = SectionKind::parse(name).ok_or_else(|| {
+    let kind = SectionKind::named(name).ok_or_else(|| {
         format!(
             "unknown section `{name}`; known sections: {}",
             SectionKind::known()
@@ -507,7 +441,7 @@ mod tests {
         assert_eq!(c.line, 3);
         assert!(c.same_rows);
         assert_eq!(c.sections.len(), 2);
-        assert_eq!(c.sections[0].kind, SectionKind::Django);
+        assert_eq!(c.sections[0].kind, SectionKind::named("django").unwrap());
         assert_eq!(c.sections[0].code, "A\n\nB\n");
         assert_eq!(c.sections[0].line, 4);
         assert_eq!(c.sections[0].expect.queries, Some(4));

@@ -1,187 +1,244 @@
 //! The in-page SQL runner: the book's engine (`demo-engine`) compiled to
-//! WebAssembly. The page's worker script (theme/ormcompare-worker.js) calls it;
-//! results come back as the same HTML the build renders.
+//! WebAssembly. The page's worker script (src/runner/worker.js) calls it; results
+//! come back as the same HTML the build renders.
 //!
+//! A panel's Run replays the side's plan, the one the build replayed (the same
+//! `Session::replay`), so a statement runs on the database as the ORM found it.
 //! The demo database is compiled in from snippets/schema.sql and
-//! snippets/fixtures.sql, so the browser runs on exactly the data the book
-//! was built with, with no request beyond the module itself.
+//! snippets/fixtures.sql, so the browser runs on exactly the data the book was
+//! built with, with no request beyond the module itself.
 
-use demo_engine::html::render_outcome;
-use demo_engine::{DemoDb, EngineError, Limits, Outcome, Session, Value};
+use demo_engine::html::{render_outcome, Shown};
+use demo_engine::plan::{PlanSet, Step};
+use demo_engine::{DemoDb, EngineError, Limits, Outcome, Session};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
 const SCHEMA: &str = include_str!("../../../../snippets/schema.sql");
 const FIXTURES: &str = include_str!("../../../../snippets/fixtures.sql");
 
-/// A statement to run first, as the book captured it (its rows are not shown).
-#[derive(Debug, Deserialize)]
-pub struct Step {
-    pub sql: String,
-    #[serde(default)]
-    pub params: serde_json::Value,
-    #[serde(default)]
-    pub many: bool,
-    /// The database refused it when the book was captured: its failure is expected.
-    #[serde(default)]
-    pub refused: bool,
+/// The limits the build hands the page (book.toml's values).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PageLimits {
+    #[serde(flatten)]
+    pub engine: Limits,
+    pub shown: Shown,
 }
 
 /// What a Run gives back to the page.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Answer {
-    /// One HTML fragment per statement of the script, in the book's markup.
+    /// One HTML fragment per statement run, in the book's markup.
     Ok { html: Vec<String>, ms: f64 },
-    /// Words for the reader, and which statement failed (1-based).
+    /// Words for the reader, and which statement failed (1-based; 0: none of them).
     Error { message: String, statement: usize },
 }
 
-/// The demo database and, when the reader keeps changes, their working copy.
+/// The demo database and, for each example whose changes the reader keeps, their
+/// working copy (by the example's key).
 #[wasm_bindgen]
 pub struct Runner {
     db: DemoDb,
-    kept: Option<Session>,
-    limits: Limits,
-    shown_rows: usize,
+    kept: HashMap<String, Session>,
+    limits: PageLimits,
 }
 
 #[wasm_bindgen]
 impl Runner {
     /// Builds the demo database once; every Run then starts from a copy of it.
+    /// `limits` is the JSON the build wrote into the page.
     #[wasm_bindgen(constructor)]
-    pub fn new(max_rows: usize, shown_rows: usize, max_steps: u64) -> Result<Runner, JsError> {
+    pub fn new(limits: &str) -> Result<Runner, JsError> {
+        let limits: PageLimits = serde_json::from_str(limits)
+            .map_err(|e| JsError::new(&format!("unreadable limits: {e}")))?;
         let db = DemoDb::build(SCHEMA, FIXTURES).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Runner {
             db,
-            kept: None,
-            limits: Limits {
-                max_rows,
-                max_steps,
-            },
-            shown_rows,
+            kept: HashMap::new(),
+            limits,
         })
     }
 
-    /// Runs `sql` after `before` (a JSON list of steps: what the same panel side
-    /// sent earlier), on a fresh copy of the database, or on the kept copy when
-    /// `keep` is true. `params` (JSON) binds `?` placeholders in a single
-    /// statement; `many` runs it once per parameter list. Returns an `Answer` as JSON.
-    pub fn run(&mut self, before: &str, sql: &str, params: &str, many: bool, keep: bool) -> String {
-        let answer = self.answer(before, sql, params, many, keep);
-        serde_json::to_string(&answer).unwrap_or_else(|e| {
-            format!("{{\"status\":\"error\",\"message\":\"{e}\",\"statement\":0}}")
-        })
+    /// Runs steps `from..to` of side `side` of `plans` (a `PlanSet`, as the build
+    /// wrote it), after the steps before them, on a fresh copy of the database. With
+    /// a `keep` key, the copy is kept for the next Run with the same key; a kept copy
+    /// gets only the chosen steps. `sql` and `params`, when not empty, replace what
+    /// the chosen steps run: the reader's edit. Returns an `Answer` as JSON.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_plan(
+        &mut self,
+        plans: &str,
+        side: usize,
+        from: usize,
+        to: usize,
+        sql: &str,
+        params: &str,
+        keep: &str,
+    ) -> String {
+        to_json(&self.answer_plan(plans, side, from, to, sql, params, keep))
     }
 
-    /// Forgets the kept copy: the next Run starts from the fixtures again.
-    pub fn reset(&mut self) {
-        self.kept = None;
+    /// Runs SQL the reader typed (the playground), statement by statement, on a fresh
+    /// copy, or the copy kept under `keep`. Returns an `Answer` as JSON.
+    pub fn run_script(&mut self, sql: &str, keep: &str) -> String {
+        to_json(&self.answer_script(sql, keep))
+    }
+
+    /// Forgets the copy kept under `keep`: its next Run starts from the fixtures.
+    pub fn reset(&mut self, keep: &str) {
+        self.kept.remove(keep);
     }
 }
 
+fn to_json(answer: &Answer) -> String {
+    serde_json::to_string(answer).unwrap_or_else(|e| {
+        format!(
+            "{{\"status\":\"error\",\"message\":{},\"statement\":0}}",
+            serde_json::Value::String(e.to_string())
+        )
+    })
+}
+
 impl Runner {
-    pub fn answer(
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer_plan(
         &mut self,
-        before: &str,
+        plans: &str,
+        side: usize,
+        from: usize,
+        to: usize,
         sql: &str,
         params: &str,
-        many: bool,
-        keep: bool,
+        keep: &str,
     ) -> Answer {
         let start = now_ms();
+        let plan = match serde_json::from_str::<PlanSet>(plans)
+            .map_err(|e| e.to_string())
+            .and_then(|set| set.plan(side))
+        {
+            Ok(plan) => plan,
+            Err(e) => return error(format!("unreadable plan: {e}"), 0),
+        };
+        if from >= to || to > plan.steps.len() {
+            return error(
+                format!("no statements {}..{to} in this example", from + 1),
+                0,
+            );
+        }
+        let chosen = match edited(&plan.steps[from..to], sql, params) {
+            Ok(steps) => steps,
+            Err(message) => return error(message, 0),
+        };
+        let fresh = keep.is_empty() || !self.kept.contains_key(keep);
+        let shown = self.limits.shown;
         let session = match self.session(keep) {
             Ok(session) => session,
             Err(e) => return error(e.to_string(), 0),
         };
-        let steps: Vec<Step> = if before.trim().is_empty() {
-            Vec::new()
-        } else {
-            match serde_json::from_str(before) {
-                Ok(steps) => steps,
-                Err(e) => return error(format!("unreadable earlier statements: {e}"), 0),
-            }
-        };
-        for step in &steps {
-            let outcome = run_one(session, &step.sql, &step.params, step.many);
-            if let (Err(e), false) = (outcome, step.refused) {
+        if fresh {
+            if let Err(e) = session.replay(&plan, from, |_, _, _| Ok(())) {
                 return error(
-                    format!("an earlier statement of this example failed: {e}"),
+                    format!("an earlier statement of this example did not replay: {e}"),
                     0,
                 );
             }
         }
-        let params: serde_json::Value = if params.trim().is_empty() {
-            serde_json::Value::Array(Vec::new())
-        } else {
-            match serde_json::from_str(params) {
-                Ok(p) => p,
-                Err(e) => return error(format!("unreadable parameters: {e}"), 0),
+        let mut html = Vec::with_capacity(chosen.len());
+        for (index, step) in chosen.iter().enumerate() {
+            match session.run_step(step) {
+                Ok(outcome) => html.push(fragment(&outcome, shown)),
+                Err(e) => return error(explain(&e), index + 1),
             }
+        }
+        self.finish(keep);
+        Answer::Ok {
+            html,
+            ms: now_ms() - start,
+        }
+    }
+
+    pub fn answer_script(&mut self, sql: &str, keep: &str) -> Answer {
+        let start = now_ms();
+        let shown = self.limits.shown;
+        let session = match self.session(keep) {
+            Ok(session) => session,
+            Err(e) => return error(e.to_string(), 0),
         };
-        let outcomes = if params.as_array().is_some_and(|a| !a.is_empty()) {
-            run_one(session, sql, &params, many).map(|o| vec![o])
-        } else {
-            session
-                .run_script(sql)
-                .map(|steps| steps.into_iter().map(|(_, o)| o).collect())
-        };
-        let shown = self.shown_rows;
-        let answer = match outcomes {
-            Ok(outcomes) if outcomes.is_empty() => {
-                error("there is no SQL statement to run".into(), 0)
-            }
-            Ok(outcomes) => Answer::Ok {
-                html: outcomes
-                    .iter()
-                    .map(|o| {
-                        let mut html = String::new();
-                        render_outcome(&mut html, o, shown);
-                        html
-                    })
-                    .collect(),
+        let script = session.run_script(sql, false);
+        let answer = match script.failed {
+            Some((_, e)) => error(explain(&e), script.ran.len() + 1),
+            None if script.ran.is_empty() => error("there is no SQL statement to run".into(), 0),
+            None => Answer::Ok {
+                html: script.ran.iter().map(|(_, o)| fragment(o, shown)).collect(),
                 ms: now_ms() - start,
             },
-            Err(e) => error(explain(&e), 1),
         };
-        if !keep {
-            self.kept = None;
-        }
+        self.finish(keep);
         answer
     }
 
-    fn session(&mut self, keep: bool) -> Result<&mut Session, EngineError> {
-        if !keep || self.kept.is_none() {
-            self.kept = Some(self.db.fresh(self.limits)?);
+    /// The copy to run on: the one kept under `keep`, or a fresh one (kept under
+    /// `keep` when there is a key, under "" for this Run only).
+    fn session(&mut self, keep: &str) -> Result<&mut Session, EngineError> {
+        if keep.is_empty() || !self.kept.contains_key(keep) {
+            let fresh = self.db.fresh(self.limits.engine)?;
+            self.kept.insert(keep.to_string(), fresh);
         }
-        Ok(self.kept.as_mut().expect("just set"))
+        Ok(self.kept.get_mut(keep).expect("just set"))
+    }
+
+    fn finish(&mut self, keep: &str) {
+        if keep.is_empty() {
+            self.kept.remove("");
+        }
     }
 }
 
-fn run_one(
-    session: &mut Session,
-    sql: &str,
-    params: &serde_json::Value,
-    many: bool,
-) -> Result<Outcome, EngineError> {
-    let sets: Vec<Vec<Value>> = if many {
-        serde_json::from_value(params.clone())
-    } else {
-        serde_json::from_value(params.clone()).map(|one| vec![one])
-    }
-    .map_err(|e| EngineError::Sql(format!("unreadable parameters: {e}")))?;
-    let mut last = Outcome::Changed(0);
-    let mut changed = 0;
-    for set in sets {
-        last = session.run(sql, &set)?;
-        if let Outcome::Changed(n) = last {
-            changed += n;
+/// The chosen steps with the reader's edit: new SQL for each, and new parameters,
+/// which for several steps (a group of the same statement) is a list with one entry
+/// per step.
+fn edited(chosen: &[Step], sql: &str, params: &str) -> Result<Vec<Step>, String> {
+    let mut steps: Vec<Step> = chosen.to_vec();
+    if !sql.trim().is_empty() {
+        for step in &mut steps {
+            step.sql = sql.to_string();
         }
     }
-    Ok(match last {
-        Outcome::Changed(_) => Outcome::Changed(changed),
-        rows => rows,
-    })
+    if params.trim().is_empty() {
+        return Ok(steps);
+    }
+    let value: serde_json::Value = serde_json::from_str(params).map_err(|e| {
+        format!("the parameters are not JSON: {e}; write them as a list, [1, \"a\"]")
+    })?;
+    if steps.len() == 1 {
+        steps[0].params = value;
+    } else {
+        let lists = value
+            .as_array()
+            .filter(|lists| lists.len() == steps.len())
+            .ok_or_else(|| {
+                format!(
+                    "these {} executions need a list of {} parameter lists",
+                    steps.len(),
+                    steps.len()
+                )
+            })?;
+        for (step, list) in steps.iter_mut().zip(lists) {
+            step.params = list.clone();
+        }
+    }
+    for step in &steps {
+        step.parameter_sets()?;
+    }
+    Ok(steps)
+}
+
+fn fragment(outcome: &Outcome, shown: Shown) -> String {
+    let mut html = String::new();
+    render_outcome(&mut html, outcome, shown);
+    html
 }
 
 /// SQLite's words, with a hint where a reader may not know what they mean.
@@ -219,8 +276,11 @@ fn now_ms() -> f64 {
 mod tests {
     use super::*;
 
+    const LIMITS: &str =
+        r#"{"max_rows": 200, "max_steps": 2000000, "shown": {"rows": 12, "chars": 2000}}"#;
+
     fn runner() -> Runner {
-        Runner::new(200, 12, 2_000_000).unwrap()
+        Runner::new(LIMITS).unwrap()
     }
 
     fn html(answer: Answer) -> Vec<String> {
@@ -232,57 +292,79 @@ mod tests {
 
     #[test]
     fn runs_a_script_with_the_books_markup() {
-        let out =
-            html(runner().answer("", "SELECT count(*) AS n FROM customers;", "", false, false));
+        let out = html(runner().answer_script("SELECT count(*) AS n FROM customers;", ""));
         assert_eq!(out.len(), 1);
         assert!(out[0]
-            .starts_with("<div class=\"ormc-label\">1 row</div><div class=\"ormc-table-wrap\">"));
+            .starts_with("<div class=\"ormc-label\">1 row</div><div class=\"ormc-table-wrap\""));
         assert!(out[0].contains("<td class=\"ormc-num\">12</td>"));
     }
 
+    /// A side as Django would send it, packed the way the build writes plans.
+    fn plan(setup: bool) -> String {
+        let plan: demo_engine::plan::Plan = serde_json::from_str(&if setup {
+            PLAN.to_string()
+        } else {
+            PLAN.replace(r#""setup": [{"sql": "PRAGMA foreign_keys = ON"}],"#, "")
+        })
+        .unwrap();
+        serde_json::to_string(&PlanSet::pack(&[plan])).unwrap()
+    }
+
+    const PLAN: &str = r#"{
+        "setup": [{"sql": "PRAGMA foreign_keys = ON"}],
+        "steps": [
+            {"sql": "UPDATE customers SET city = 'Paris' WHERE city = ?", "params": ["London"]},
+            {"sql": "INSERT INTO orders (customer_id, placed_on, status) VALUES (?, ?, ?)",
+             "params": [999, "2024-01-01", "pending"], "refused": "FOREIGN KEY constraint failed"},
+            {"sql": "SELECT count(*) FROM customers WHERE city <> ?", "params": ["Paris"]},
+            {"sql": "SELECT name FROM customers WHERE id = ?", "params": [1]},
+            {"sql": "SELECT name FROM customers WHERE id = ?", "params": [2]}
+        ]}"#;
+
     #[test]
-    fn binds_captured_parameters_and_replays_earlier_steps() {
+    fn a_run_replays_the_plan_with_its_parameters_and_set_up() {
         let mut r = runner();
-        let before = r#"[{"sql": "DELETE FROM customers WHERE city = ?", "params": ["London"]}]"#;
-        let out = html(r.answer(
-            before,
-            "SELECT count(*) FROM customers WHERE city <> ?",
-            "[\"Paris\"]",
-            false,
-            false,
-        ));
+        // Unchanged: the parameters stay bound, the refused insert is refused again.
+        let out = html(r.answer_plan(&plan(true), 0, 2, 3, "", "", ""));
         assert!(out[0].contains(">7</td>"), "{}", out[0]);
+        // A group of two executions of the same statement.
+        let out = html(r.answer_plan(&plan(true), 0, 3, 5, "", "", ""));
+        assert_eq!(out.len(), 2);
+        assert!(out[1].contains("Alan Turing"), "{}", out[1]);
+        // Edited: new parameters, one list per execution.
+        let out = html(r.answer_plan(&plan(true), 0, 3, 5, "", "[[3], [4]]", ""));
+        assert!(out[0].contains("Grace Hopper") && out[1].contains("Edsger Dijkstra"));
+        let Answer::Error { message, .. } = r.answer_plan(&plan(true), 0, 3, 5, "", "[[3]]", "")
+        else {
+            panic!()
+        };
+        assert!(message.contains("list of 2 parameter lists"), "{message}");
     }
 
     #[test]
-    fn earlier_steps_the_book_shows_refused_may_fail_again() {
-        let mut r = runner();
-        let null_name =
-            r#"{"sql": "INSERT INTO customers (name) VALUES (NULL)", "refused": REFUSED}"#;
-        let count = "SELECT count(*) FROM customers";
-        let expected = format!("[{}]", null_name.replace("REFUSED", "true"));
-        assert!(html(r.answer(&expected, count, "", false, false))[0].contains(">12</td>"));
-        let unexpected = format!("[{}]", null_name.replace("REFUSED", "false"));
-        let Answer::Error { message, .. } = r.answer(&unexpected, count, "", false, false) else {
+    fn without_the_set_up_the_page_would_accept_what_the_build_refused() {
+        let Answer::Error { message, .. } = runner().answer_plan(&plan(false), 0, 2, 3, "", "", "")
+        else {
             panic!()
         };
-        assert!(message.starts_with("an earlier statement"), "{message}");
+        assert!(message.contains("did not replay"), "{message}");
+        assert!(message.contains("but ran"), "{message}");
     }
 
     #[test]
     fn changes_last_only_when_kept() {
         let mut r = runner();
-        html(r.answer("", "DELETE FROM customers", "", false, true));
-        let kept = html(r.answer("", "SELECT count(*) FROM customers", "", false, true));
+        html(r.answer_script("DELETE FROM customers", "kept"));
+        let kept = html(r.answer_script("SELECT count(*) FROM customers", "kept"));
         assert!(kept[0].contains(">0</td>"));
-        let fresh = html(r.answer("", "SELECT count(*) FROM customers", "", false, false));
+        let fresh = html(r.answer_script("SELECT count(*) FROM customers", ""));
         assert!(fresh[0].contains(">12</td>"));
     }
 
     #[test]
     fn errors_are_words_not_panics() {
         let mut r = runner();
-        let Answer::Error { message, .. } = r.answer("", "SELEC 1", "", false, false) else {
+        let Answer::Error { message, .. } = r.answer_script("SELEC 1", "") else {
             panic!()
         };
         assert!(
@@ -290,12 +372,21 @@ mod tests {
             "{message}"
         );
         let runaway = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
-        let Answer::Error { message, .. } = r.answer("", runaway, "", false, false) else {
+        let Answer::Error { message, .. } = r.answer_script(runaway, "") else {
             panic!()
         };
         assert!(message.starts_with("interrupted after"), "{message}");
+        assert!(matches!(r.answer_script("  ", ""), Answer::Error { .. }));
         assert!(matches!(
-            r.answer("", "  ", "", false, false),
+            r.answer_plan("{", 0, 0, 1, "", "", ""),
+            Answer::Error { .. }
+        ));
+        assert!(matches!(
+            r.answer_plan(&plan(true), 0, 4, 9, "", "", ""),
+            Answer::Error { .. }
+        ));
+        assert!(matches!(
+            r.answer_plan(&plan(true), 0, 3, 4, "", "[1", ""),
             Answer::Error { .. }
         ));
     }

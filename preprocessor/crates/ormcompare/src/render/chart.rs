@@ -2,8 +2,8 @@
 //! figures, and a caption saying where, when and with what they were measured.
 //! Everything from the file is escaped.
 
+use super::esc;
 use super::versions::named;
-use super::{attr, text};
 use crate::bench::{Approach, Results};
 use crate::checks::plural;
 use std::fmt::Write;
@@ -22,7 +22,7 @@ const AXIS: f64 = 26.0;
 /// `id` tells two charts on one page apart.
 pub fn render_chart(results: &Results, source: &str, id: &str) -> String {
     let mut out = String::new();
-    let _ = write!(out, "<figure class=\"ormc-chart\" id=\"{}\">", attr(id));
+    let _ = write!(out, "<figure class=\"ormc-chart\" id=\"{}\">", esc(id));
     svg(&mut out, results, id);
     table(&mut out, results);
     caption(&mut out, results, source);
@@ -44,14 +44,14 @@ fn svg(out: &mut String, results: &Results, id: &str) {
         out,
         "<svg class=\"ormc-chart-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0} {height:.0}\" \
          role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
-        text(&format!(
+        esc(&format!(
             "{}: rows per second, {} of {} (longer is faster)",
             results.title,
             results.statistic,
             runs(results.repeats)
         )),
-        text(&description(results)),
-        id = attr(id),
+        esc(&description(results)),
+        id = esc(id),
     );
     let bottom = TOP + ROW * results.approaches.len() as f64;
     let ticks = (axis_max / step).round() as usize;
@@ -75,10 +75,10 @@ fn svg(out: &mut String, results: &Results, id: &str) {
              <text class=\"ormc-chart-label\" x=\"{LEFT:.1}\" y=\"{:.1}\">{}</text>\
              <rect class=\"ormc-chart-bar\" x=\"{LEFT:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{BAR_HEIGHT:.1}\" rx=\"2\"/>\
              <text class=\"ormc-chart-value\" x=\"{:.1}\" y=\"{:.1}\">{} rows/s</text></g>",
-            attr(&approach.library),
-            text(&summary(results, approach)),
+            esc(&approach.library),
+            esc(&summary(results, approach)),
             y + 15.0,
-            text(&approach.label),
+            esc(&approach.label),
             y + 21.0,
             end - LEFT,
             end + 6.0,
@@ -98,7 +98,7 @@ fn table(out: &mut String, results: &Results) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text(&approach.label),
+            esc(&approach.label),
             grouped(approach.statements as f64),
             duration(approach.median_seconds),
             grouped(approach.rows_per_second),
@@ -119,18 +119,18 @@ fn caption(out: &mut String, results: &Results, source: &str) {
         "<figcaption>{}. Rows per second: the {} of {} ({}); times are compared with {}. \
          Measured on {} on {}, {}, {} cores, with {}. Rerun with <code>{}</code>; the build \
          draws the chart from <code>{}</code>.</figcaption>",
-        text(&results.title),
-        text(&results.statistic),
+        esc(&results.title),
+        esc(&results.statistic),
         runs(results.repeats),
-        text(&results.setup),
-        text(&results.baseline().label),
-        text(&results.date),
-        text(&machine.platform),
-        text(&machine.cpu),
+        esc(&results.setup),
+        esc(&results.baseline().label),
+        esc(&results.date),
+        esc(&machine.platform),
+        esc(&machine.cpu),
         machine.cores,
-        text(&versions.join(", ")),
-        text(&results.command),
-        text(source),
+        esc(&versions.join(", ")),
+        esc(&results.command),
+        esc(source),
     );
 }
 

@@ -1,10 +1,16 @@
-use super::sql::{render_params, render_refused, render_sql, sql_attrs};
-use super::{attr, code_block, pre, text, Deferred};
-use crate::capture::{Capture, Origin, SectionCapture, Statement};
-use crate::checks::{plural, Passed};
-use crate::replay::Replayed;
+//! A comparison panel. It answers first: the checks the whole block passed, then
+//! for each side its query count, its code, its result (or what it raised or
+//! printed) and the checks that held; the statements follow, grouped
+//! (`statements`). Sides stand next to each other, stacked on narrow pages (CSS).
+
+use super::statements::Statements;
+use super::{code_block, esc, DataFile, PageContext, DATA_DIR};
+use crate::capture::{Capture, SectionCapture};
+use crate::checks::{plural, Checks, Passed};
+use crate::replay::plan_of;
 use crate::syntax::{Compare, Section};
 use demo_engine::html::{render_table, row_count};
+use demo_engine::plan::{PlanSet, Replayed};
 use std::fmt::Write;
 
 /// One side of a comparison: the block's section, its capture, and what the
@@ -15,38 +21,100 @@ pub struct SideView<'a> {
     pub replayed: &'a [Replayed],
 }
 
-/// The whole comparison panel: the sides next to each other (stacked on narrow
-/// screens, by CSS), then the checks that held.
+/// The panel's HTML, and its data file: the sides' replay plans and the notes
+/// beside statements of closed groups, which the page fetches on a reader's first
+/// Run or opened group.
 pub fn render_compare(
     compare: &Compare,
     capture: &Capture,
     sides: &[SideView<'_>],
-    passed: &[Passed],
-    shown_rows: usize,
-) -> String {
+    checks: &Checks,
+    page: &PageContext,
+) -> (String, DataFile) {
+    let data_name = format!("{}.json", compare.id);
     let mut out = String::new();
     let _ = write!(
         out,
-        "<div class=\"ormc\" id=\"{}\" data-sides=\"{}\"><div class=\"ormc-sides\">",
-        attr(&format!("cmp-{}", compare.id)),
-        sides.len()
+        "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\"{}>",
+        esc(&format!("cmp-{}", compare.id)),
+        sides.len(),
+        esc(&format!("{DATA_DIR}/{data_name}")),
+        page.attr()
     );
-    for side in sides {
-        render_side(&mut out, capture, side, shown_rows);
+    out.push_str("<div class=\"ormc-bar\">");
+    if !checks.block.is_empty() {
+        render_checks(&mut out, &checks.block, "ormc-verdict");
     }
-    out.push_str("</div>");
-    if !passed.is_empty() {
-        out.push_str("<ul class=\"ormc-checks\" title=\"Checked when the book was built\">");
-        for Passed(check) in passed {
-            let _ = write!(out, "<li>{}</li>", text(check));
-        }
-        out.push_str("</ul>");
+    out.push_str("</div><div class=\"ormc-sides\">");
+    let mut notes = Notes::default();
+    for (index, side) in sides.iter().enumerate() {
+        let passed = checks.sections.get(index).map_or(&[][..], Vec::as_slice);
+        render_side(&mut out, index, capture, side, passed, page, &mut notes);
     }
-    out.push_str("</div>");
-    out
+    out.push_str("</div></div>");
+    let plans: Vec<_> = sides.iter().map(|side| plan_of(side.capture)).collect();
+    let data = serde_json::json!({
+        "plans": PlanSet::pack(&plans),
+        "notes": notes.to_json(),
+    });
+    (
+        out,
+        DataFile {
+            name: data_name,
+            json: data.to_string(),
+        },
+    )
 }
 
-fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_rows: usize) {
+/// The words beside each statement of closed groups, every distinct one once:
+/// `{"texts": [...], "sides": [{"setup": [i, ...], "steps": [i, ...]}]}`, where
+/// `i` indexes `texts`.
+#[derive(Default)]
+struct Notes {
+    texts: Vec<String>,
+    sides: Vec<serde_json::Value>,
+}
+
+impl Notes {
+    fn add_side(&mut self, setup: Vec<String>, steps: Vec<String>) {
+        let mut index = |text: String| match self.texts.iter().position(|t| *t == text) {
+            Some(i) => i,
+            None => {
+                self.texts.push(text);
+                self.texts.len() - 1
+            }
+        };
+        let setup: Vec<usize> = setup.into_iter().map(&mut index).collect();
+        let steps: Vec<usize> = steps.into_iter().map(&mut index).collect();
+        self.sides
+            .push(serde_json::json!({ "setup": setup, "steps": steps }));
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "texts": self.texts, "sides": self.sides })
+    }
+}
+
+fn render_checks(out: &mut String, passed: &[Passed], class: &str) {
+    let _ = write!(
+        out,
+        "<ul class=\"ormc-checks {class}\" aria-label=\"Checked when the book was built\">"
+    );
+    for Passed(check) in passed {
+        let _ = write!(out, "<li>{}</li>", esc(check));
+    }
+    out.push_str("</ul>");
+}
+
+fn render_side(
+    out: &mut String,
+    index: usize,
+    capture: &Capture,
+    side: &SideView<'_>,
+    passed: &[Passed],
+    page: &PageContext,
+    notes: &mut Notes,
+) {
     let kind = side.section.kind;
     let version = capture
         .versions
@@ -56,41 +124,26 @@ fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_r
     let queries = side.capture.query_count;
     let _ = write!(
         out,
-        "<section class=\"ormc-side\" data-kind=\"{}\"><header class=\"ormc-head\">\
-         <span class=\"ormc-lib\">{} <span class=\"ormc-version\">{}</span></span>\
-         <span class=\"ormc-badge\" title=\"Statements the ORM sent, not counting BEGIN, COMMIT and savepoints\">{queries} {}</span></header>",
-        attr(kind.key()),
-        text(kind.title()),
-        text(version),
+        "<section class=\"ormc-side\" data-side=\"{index}\" data-kind=\"{}\" style=\"border-top: {}\" aria-label=\"{}\">\
+         <header class=\"ormc-head\"><span class=\"ormc-lib\">{} <span class=\"ormc-version\">{}</span></span>\
+         <span class=\"ormc-badge\" title=\"Statements the library sent, not counting BEGIN, COMMIT and savepoints\">{queries} {}</span></header>",
+        esc(kind.key()),
+        esc(&kind.border()),
+        esc(kind.title()),
+        esc(kind.title()),
+        esc(version),
         plural(queries, "query", "queries"),
     );
     code_block(out, "python", &side.section.code, "ormc-code");
 
-    if !side.capture.statements.is_empty() {
-        let mut deferred = Deferred::default();
-        out.push_str("<ol class=\"ormc-stmts\">");
-        for (statement, replayed) in side.capture.statements.iter().zip(side.replayed) {
-            render_statement(out, statement, replayed, shown_rows, &mut deferred);
-        }
-        out.push_str("</ol>");
-        deferred.write(out);
-    } else {
-        out.push_str("<p class=\"ormc-none\">No SQL was sent.</p>");
-    }
-
-    if !side.capture.stdout.is_empty() {
-        let _ = write!(
-            out,
-            "<div class=\"ormc-printed\"><div class=\"ormc-label\">Printed</div><pre>{}</pre></div>",
-            pre(side.capture.stdout.trim_end_matches('\n'))
-        );
-    }
+    // The answer: what the code gave, and the checks that held.
+    out.push_str("<div class=\"ormc-answer\">");
     if let Some(error) = &side.capture.error {
         let _ = write!(
             out,
             "<div class=\"ormc-raised\"><div class=\"ormc-label\">Raised</div><pre>{}: {}</pre></div>",
-            text(&error.kind),
-            pre(&error.message)
+            esc(&error.kind),
+            esc(&error.message)
         );
     }
     if let Some(result) = &side.capture.result {
@@ -99,76 +152,44 @@ fn render_side(out: &mut String, capture: &Capture, side: &SideView<'_>, shown_r
             "<div class=\"ormc-result\"><div class=\"ormc-label\">Result · {}</div>",
             row_count(result.total_rows)
         );
-        render_table(out, result, shown_rows);
+        render_table(out, result, page.shown);
         out.push_str("</div>");
     }
-    out.push_str("</section>");
-}
-
-fn render_statement(
-    out: &mut String,
-    statement: &Statement,
-    replayed: &Replayed,
-    shown: usize,
-    deferred: &mut Deferred,
-) {
-    if statement.origin == Origin::Driver {
+    if !side.capture.stdout.is_empty() {
         let _ = write!(
             out,
-            "<li class=\"ormc-stmt\" data-origin=\"driver\"><code class=\"language-sql\">{}</code> \
-             <span class=\"ormc-note\">issued by Python's sqlite3 module</span></li>",
-            text(statement.sql.trim())
+            "<div class=\"ormc-printed\"><div class=\"ormc-label\">Printed</div><pre>{}</pre></div>",
+            demo_engine::html::cut(side.capture.stdout.trim_end_matches('\n'), 20 * page.shown.chars)
         );
-        return;
     }
-    let kind = if statement.is_transaction_control() {
-        "tx"
+    if !passed.is_empty() {
+        render_checks(out, passed, "ormc-side-checks");
+    }
+    out.push_str("</div>");
+
+    // The evidence: every statement, grouped.
+    let statements = Statements {
+        setup: &side.capture.setup,
+        statements: &side.capture.statements,
+        replayed: side.replayed,
+    };
+    if side.capture.statements.is_empty() && side.capture.setup.is_empty() {
+        out.push_str("<p class=\"ormc-none\">No SQL was sent.</p>");
     } else {
-        "query"
-    };
-    let refused_attr = match replayed {
-        Replayed::Refused(message) => format!(" data-refused=\"{}\"", attr(message)),
-        _ => String::new(),
-    };
-    let _ = write!(
-        out,
-        "<li class=\"ormc-stmt\" data-origin=\"orm\" data-kind=\"{kind}\"{}{refused_attr}>",
-        sql_attrs(&statement.sql, Some((&statement.params, statement.many)))
-    );
-    render_sql(out, &statement.sql);
-    render_params(out, &statement.params, statement.many);
-    match replayed {
-        Replayed::Rows(table) => {
-            let mut html = String::new();
-            render_table(&mut html, table, shown);
-            let _ = write!(
-                out,
-                "<details class=\"ormc-rows\" data-deferred=\"{}\"><summary>Returned {}</summary></details>",
-                deferred.add(html),
-                row_count(table.total_rows)
-            );
-        }
-        Replayed::Changed(n) if statement.changes_rows() => {
-            let _ = write!(
-                out,
-                "<div class=\"ormc-changed\">{} changed</div>",
-                row_count(*n)
-            );
-        }
-        Replayed::Changed(_) => {}
-        Replayed::Refused(message) => {
-            render_refused(out, message);
-        }
+        statements.render(out);
     }
-    out.push_str("</li>");
+    let (setup, steps) = statements.notes();
+    notes.add_side(setup, steps);
+    out.push_str("</section>");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::SnippetError;
+    use crate::capture::{Origin, SnippetError, Statement};
     use crate::syntax::{Expect, SectionKind};
-    use demo_engine::{Table, Value};
+    use demo_engine::html::Shown;
+    use demo_engine::{Limits, Outcome, Table, Value};
     use std::collections::BTreeMap;
 
     fn statement(sql: &str, origin: Origin, rows: Option<Vec<Vec<Value>>>) -> Statement {
@@ -184,26 +205,37 @@ mod tests {
         }
     }
 
+    fn page() -> PageContext {
+        PageContext::new(
+            Limits {
+                max_rows: 100,
+                max_steps: 1000,
+            },
+            Shown {
+                rows: 10,
+                chars: 100,
+            },
+        )
+    }
+
     #[test]
-    fn a_side_shows_code_statements_params_rows_output_and_count() {
+    fn a_side_answers_first_then_shows_its_statements() {
         let section = Section {
-            kind: SectionKind::Django,
+            kind: SectionKind::named("django").unwrap(),
             code: "print('<b>')\nCustomer.objects.all()\n".into(),
             line: 3,
             expect: Expect::default(),
         };
         let rows = vec![vec![Value::Text("<i>Ada</i>".into())]];
+        let lazy = "SELECT name FROM customers WHERE name <> ?";
         let captured = SectionCapture {
             kind: "django".into(),
-            query_count: 1,
-            setup: vec![],
+            query_count: 3,
+            setup: vec![statement("PRAGMA foreign_keys = ON", Origin::Orm, None)],
             statements: vec![
                 statement("BEGIN ", Origin::Driver, None),
-                statement(
-                    "SELECT name FROM customers WHERE name <> ?",
-                    Origin::Orm,
-                    Some(rows.clone()),
-                ),
+                statement(lazy, Origin::Orm, Some(rows.clone())),
+                statement(lazy, Origin::Orm, Some(rows.clone())),
             ],
             result: Some(Table {
                 columns: vec!["name".into()],
@@ -218,13 +250,15 @@ mod tests {
                 by_runner: false,
             }),
         };
+        let table = Table {
+            columns: vec!["name".into()],
+            rows,
+            total_rows: 1,
+        };
         let replayed = vec![
-            Replayed::Changed(0),
-            Replayed::Rows(Table {
-                columns: vec!["name".into()],
-                rows,
-                total_rows: 1,
-            }),
+            Replayed::Ran(Outcome::Changed(0)),
+            Replayed::Ran(Outcome::Rows(table.clone())),
+            Replayed::Ran(Outcome::Rows(table)),
         ];
         let compare = Compare {
             id: "x".into(),
@@ -239,7 +273,11 @@ mod tests {
             sections: vec![captured.clone()],
             checksum: String::new(),
         };
-        let html = render_compare(
+        let checks = Checks {
+            sections: vec![vec![Passed("3 queries".into())]],
+            block: vec![],
+        };
+        let (html, data) = render_compare(
             &compare,
             &capture,
             &[SideView {
@@ -247,24 +285,48 @@ mod tests {
                 capture: &captured,
                 replayed: &replayed,
             }],
-            &[Passed("Django ORM: 1 query".into())],
-            10,
+            &checks,
+            &page(),
         );
-        assert!(html.starts_with("<div class=\"ormc\" id=\"cmp-x\" data-sides=\"1\">"));
+        assert!(html.starts_with(
+            "<div class=\"ormc ormc-compare\" id=\"cmp-x\" data-sides=\"1\" \
+             data-href=\"ormc-data/x.json\" data-limits=\""
+        ));
         assert!(html.contains("Django ORM <span class=\"ormc-version\">5.2.19</span>"));
-        assert!(html.contains(">1 query</span>"));
-        assert!(html.contains("issued by Python's sqlite3 module"));
-        assert!(html.contains("print('&lt;b&gt;')"));
+        assert!(html.contains(">3 queries</span>"));
+        // The answer comes before the statements.
+        let result = html.find("Result · 1 row").unwrap();
+        let statements = html.find("SQL sent · 3 statements").unwrap();
+        assert!(result < statements);
+        assert!(html.find("<li>3 queries</li>").unwrap() < statements);
+        // The repeated statement is one entry, marked ×2.
+        assert!(html.contains("data-step=\"1\" data-steps=\"2\""));
+        assert!(html.contains("<strong>×2</strong> the same statement, sent 2 times"));
+        assert!(html.contains("sent by Python's sqlite3 module itself"));
+        assert!(html.contains("Connection set-up · 1 statement, before the code ran"));
+        assert!(html.contains("<summary>Returned 1 row</summary>"));
+        assert!(data.json.contains(
+            "\"notes\":{\"sides\":[{\"setup\":[0],\"steps\":[0,1,1]}],\"texts\":[\"\",\"Returned 1 row\"]}"
+        ));
+        assert!(html.contains("print(&#x27;&lt;b&gt;&#x27;)"));
         assert!(html.contains("&lt;i&gt;Ada&lt;/i&gt;"));
-        assert!(html.contains("[\"&lt;p&gt;\"]"));
-        assert!(html.contains("<details class=\"ormc-rows\" data-deferred=\"0\"><summary>Returned 1 row</summary></details>"));
-        assert!(html
-            .contains("<script type=\"application/json\" class=\"ormc-deferred\">[\"<div class="));
-        assert!(html.contains("data-sql=\"SELECT name FROM customers WHERE name &lt;&gt; ?\""));
+        assert!(html.contains("[&quot;&lt;p&gt;&quot;]"));
+        assert_eq!(data.name, "x.json");
+        assert!(html.contains(" data-href=\"ormc-data/x.json\""));
+        assert!(data
+            .json
+            .contains("\"sql\":[\"PRAGMA foreign_keys = ON\",\"BEGIN \""));
         assert!(html.contains("ValueError: &lt;bad&gt;"));
-        assert!(html.contains("<li>Django ORM: 1 query</li>"));
+        // JSON islands hold text as JSON strings, where only `</` could matter.
+        let outside_islands: String = html
+            .split("<script")
+            .map(|part| {
+                part.split_once("</script>")
+                    .map_or(part, |(_, after)| after)
+            })
+            .collect();
         for raw in ["<b>", "<i>", "<p>", "<bad>"] {
-            assert!(!html.contains(raw), "{raw} was not escaped");
+            assert!(!outside_islands.contains(raw), "{raw} was not escaped");
         }
         assert!(
             !html.contains('\n'),

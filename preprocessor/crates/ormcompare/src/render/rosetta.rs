@@ -1,4 +1,4 @@
-use super::{attr, code_block, text};
+use super::{code_block, esc};
 use crate::rosetta::{Cell, GroupView, RowView};
 use crate::syntax::SectionKind;
 use std::fmt::Write;
@@ -12,12 +12,13 @@ pub fn render_rosetta(groups: &[GroupView<'_>]) -> String {
          <colgroup><col class=\"ormc-rosetta-op\"><col><col></colgroup>",
     );
     out.push_str("<thead><tr><th scope=\"col\">Operation</th>");
-    for kind in [SectionKind::Django, SectionKind::SqlAlchemy] {
+    for kind in ["django", "sqlalchemy"].map(|k| SectionKind::named(k).expect("in the registry")) {
         let _ = write!(
             out,
-            "<th scope=\"col\" data-kind=\"{}\">{}</th>",
-            attr(kind.key()),
-            text(kind.title())
+            "<th scope=\"col\" data-kind=\"{}\" style=\"border-top: {}\">{}</th>",
+            esc(kind.key()),
+            esc(&kind.border()),
+            esc(kind.title())
         );
     }
     out.push_str("</tr></thead>");
@@ -25,7 +26,7 @@ pub fn render_rosetta(groups: &[GroupView<'_>]) -> String {
         let _ = write!(
             out,
             "<tbody><tr class=\"ormc-rosetta-group\"><th colspan=\"3\" scope=\"rowgroup\">{}</th></tr>",
-            text(group.title)
+            esc(group.title)
         );
         for row in &group.rows {
             render_row(&mut out, row);
@@ -41,10 +42,10 @@ fn render_row(out: &mut String, row: &RowView<'_>) {
         out,
         "<tr id=\"{}\"><th scope=\"row\"><a href=\"{}\">{}</a>\
          <span class=\"ormc-rosetta-where\">{}</span></th>",
-        attr(&format!("rosetta-{}", row.id)),
-        attr(&row.href),
-        text(row.title),
-        text(row.chapter_title),
+        esc(&format!("rosetta-{}", row.id)),
+        esc(&row.href),
+        esc(row.title),
+        esc(row.chapter_title),
     );
     render_cell(out, &row.django);
     render_cell(out, &row.sqlalchemy);
@@ -55,14 +56,14 @@ fn render_cell(out: &mut String, cell: &Cell<'_>) {
     let _ = write!(
         out,
         "<td data-kind=\"{}\" data-label=\"{}\">",
-        attr(cell.kind.key()),
-        attr(cell.kind.title())
+        esc(cell.kind.key()),
+        esc(cell.kind.title())
     );
     code_block(out, "python", cell.code, "ormc-code");
     let _ = write!(
         out,
         "<span class=\"ormc-badge\" title=\"What the code sent and raised when the book was built\">{}</span></td>",
-        text(&cell.summary())
+        esc(&cell.summary())
     );
 }
 
@@ -89,12 +90,12 @@ mod tests {
                 href: "../filtering.html#cmp-filter-x".into(),
                 chapter_title: "Filtering & lookups",
                 django: cell(
-                    SectionKind::Django,
+                    SectionKind::named("django").unwrap(),
                     "Customer.objects.filter(name=\"<b>\")\n\nx = 1\n",
                     None,
                 ),
                 sqlalchemy: cell(
-                    SectionKind::SqlAlchemyAsync,
+                    SectionKind::named("sqlalchemy-async").unwrap(),
                     "await session.get(Customer, 99)\n",
                     Some("NoResultFound"),
                 ),
@@ -103,19 +104,19 @@ mod tests {
         let html = render_rosetta(&groups);
         assert!(html.starts_with("<div class=\"ormc ormc-rosetta\"><table"));
         assert!(html.contains(
-            "<th scope=\"col\" data-kind=\"django\">Django ORM</th>\
-             <th scope=\"col\" data-kind=\"sqlalchemy\">SQLAlchemy</th></tr></thead>"
+            "<th scope=\"col\" data-kind=\"django\" style=\"border-top: 4px solid #44b78b\">Django ORM</th>\
+             <th scope=\"col\" data-kind=\"sqlalchemy\" style=\"border-top: 4px solid #d6434e\">SQLAlchemy</th></tr></thead>"
         ));
         assert!(
             html.contains("<th colspan=\"3\" scope=\"rowgroup\">Filtering &lt;&amp; co&gt;</th>")
         );
         assert!(html.contains(
             "<tr id=\"rosetta-filter-x\"><th scope=\"row\"><a href=\"../filtering.html#cmp-filter-x\">\
-             Names like \"&lt;b&gt;\"</a><span class=\"ormc-rosetta-where\">Filtering &amp; lookups</span></th>"
+             Names like &quot;&lt;b&gt;&quot;</a><span class=\"ormc-rosetta-where\">Filtering &amp; lookups</span></th>"
         ));
         assert!(html.contains(
             "<td data-kind=\"django\" data-label=\"Django ORM\"><pre class=\"ormc-code\">\
-             <code class=\"language-python\">Customer.objects.filter(name=\"&lt;b&gt;\")&#10;&#10;x = 1</code></pre>"
+             <code class=\"language-python\">Customer.objects.filter(name=&quot;&lt;b&gt;&quot;)&#10;&#10;x = 1</code></pre>"
         ));
         assert!(html.contains("data-label=\"SQLAlchemy asyncio\""));
         assert!(html.contains(">1 query</span></td>"));

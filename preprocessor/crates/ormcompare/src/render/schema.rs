@@ -1,6 +1,6 @@
 //! The demo schema as a diagram and as DDL, both read from the database itself.
 
-use super::{code_block, text};
+use super::{code_block, esc};
 use demo_engine::TableInfo;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -148,7 +148,7 @@ fn table_box(out: &mut String, spot: &Placed<'_>) {
         spot.height(),
         x + 10.0,
         y + 18.0,
-        text(&spot.table.name)
+        esc(&spot.table.name)
     );
     for (i, column) in spot.table.columns.iter().enumerate() {
         let row_y = y + HEADER_HEIGHT + ROW_HEIGHT * (i as f64 + 1.0);
@@ -169,9 +169,9 @@ fn table_box(out: &mut String, spot: &Placed<'_>) {
             "<text class=\"{class}\" x=\"{:.1}\" y=\"{row_y:.1}\">{}{nullable}</text>\
              <text class=\"ormc-schema-type\" x=\"{:.1}\" y=\"{row_y:.1}\" text-anchor=\"end\">{}</text>",
             x + 10.0,
-            text(&column.name),
+            esc(&column.name),
             x + BOX_WIDTH - 10.0,
-            text(&column.declared_type)
+            esc(&column.declared_type)
         );
     }
     out.push_str("</g>");

@@ -1,4 +1,4 @@
-use super::{attr, code_block, text};
+use super::{code_block, esc};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -47,9 +47,9 @@ const LONG_SQL_LINES: usize = 80;
 const LONG_PARAMS_CHARS: usize = 4000;
 
 /// The formatted SQL, and a disclosure for the exact SQL when the two differ.
-/// The exact text itself travels in the enclosing element's `data-sql`
-/// attribute (see `sql_attrs`) and theme/ormcompare.js shows it on demand,
-/// which keeps a second copy of every statement out of mdBook's search index.
+/// The exact text itself travels in the side's plan (a JSON island) and
+/// theme/ormcompare.js shows it on demand, which keeps a second copy of every
+/// statement out of mdBook's search index.
 pub(crate) fn render_sql(out: &mut String, sql: &str) {
     let pretty = formatted(sql);
     let class = if pretty.lines().count() > LONG_SQL_LINES {
@@ -63,20 +63,9 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
     }
 }
 
-/// ` data-sql="..." data-params="..."` for a statement's element, and
-/// ` data-many="true"` when it ran once per parameter list (`executemany`).
-pub(crate) fn sql_attrs(sql: &str, params: Option<(&serde_json::Value, bool)>) -> String {
-    let mut attrs = format!(" data-sql=\"{}\"", attr(sql));
-    if let Some((params, many)) = params {
-        let _ = write!(attrs, " data-params=\"{}\"", attr(&params.to_string()));
-        if many {
-            attrs.push_str(" data-many=\"true\"");
-        }
-    }
-    attrs
-}
-
-/// Parameters as a Python-ish literal list, escaped.
+/// Parameters as the JSON list the driver got, escaped. A long list (a bulk load's
+/// hundreds of values) is one click away instead: the page shows it from the side's
+/// plan, which holds it anyway, so the page does not carry it twice.
 pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: bool) {
     let shown = match params.as_array() {
         Some(list) if list.is_empty() => return,
@@ -87,15 +76,19 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     } else {
         "Parameters"
     };
-    let long = if shown.len() > LONG_PARAMS_CHARS {
-        " ormc-long"
-    } else {
-        ""
-    };
+    if shown.len() > LONG_PARAMS_CHARS {
+        let count = params.as_array().map_or(0, Vec::len);
+        let _ = write!(
+            out,
+            "<details class=\"ormc-params ormc-long-params\"><summary>{label} · {count} {}</summary></details>",
+            if many { "lists" } else { "values" }
+        );
+        return;
+    }
     let _ = write!(
         out,
-        "<div class=\"ormc-params\"><span class=\"ormc-label\">{label}</span> <span class=\"ormc-param-values{long}\">{}</span></div>",
-        text(&shown)
+        "<div class=\"ormc-params\"><span class=\"ormc-label\">{label}</span> <code class=\"ormc-param-values\">{}</code></div>",
+        esc(&shown)
     );
 }
 
@@ -104,7 +97,7 @@ pub(crate) fn render_refused(out: &mut String, message: &str) {
     let _ = write!(
         out,
         "<div class=\"ormc-refused\"><span class=\"ormc-label\">Refused by the database</span> {}</div>",
-        text(message)
+        esc(message)
     );
 }
 
@@ -144,7 +137,8 @@ mod tests {
             long.contains("<pre class=\"ormc-sql ormc-long\">"),
             "{long}"
         );
-        assert!(long.contains("<span class=\"ormc-param-values ormc-long\">"));
+        assert!(long.contains("<summary>Parameters · 2000 values</summary>"));
+        assert!(!long.contains("1999"));
     }
 
     #[test]
@@ -154,10 +148,5 @@ mod tests {
         assert!(out.contains("Exact SQL sent"));
         assert!(out.contains("&lt;x&gt;"));
         assert!(!out.contains("<x>"));
-        let attrs = sql_attrs("a = '\"<x>'", Some((&serde_json::json!(["<y>"]), false)));
-        assert_eq!(
-            attrs,
-            " data-sql=\"a = '&quot;&lt;x&gt;'\" data-params=\"[&quot;&lt;y&gt;&quot;]\""
-        );
     }
 }

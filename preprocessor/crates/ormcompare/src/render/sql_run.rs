@@ -1,50 +1,66 @@
-use super::attr;
-use super::sql::{render_refused, render_sql, sql_attrs};
+//! A plain SQL block (`sql run`): each statement and what it gave, and, for a
+//! `fails` block, SQLite's words refusing its last statement. The block's
+//! statements form a plan, so a Run in the page replays the ones before it.
+
+use super::sql::{render_refused, render_sql};
+use super::{esc, plan_island, PageContext};
 use demo_engine::html::render_outcome;
+use demo_engine::plan::{Plan, Step};
 use demo_engine::Outcome;
 use std::fmt::Write;
 
-/// A plain SQL block: each statement, and what it returned or changed.
+/// `ran`: the statements and what each gave; `refused`: the last statement and
+/// SQLite's message, for a `fails` block.
 pub fn render_sql_run(
     id: Option<&str>,
-    statements: &[(String, Outcome)],
-    shown_rows: usize,
+    ran: &[(String, Outcome)],
+    refused: Option<(&str, &str)>,
+    page: &PageContext,
 ) -> String {
-    let mut out = open(id);
-    for (sql, outcome) in statements {
-        let _ = write!(
-            out,
-            "<li class=\"ormc-stmt\" data-origin=\"book\"{}>",
-            sql_attrs(sql, None)
-        );
-        render_sql(&mut out, sql);
-        render_outcome(&mut out, outcome, shown_rows);
-        out.push_str("</li>");
-    }
-    out.push_str("</ol></div>");
-    out
-}
-
-/// A `sql run fails` block: its SQL, and SQLite's words refusing it.
-pub fn render_sql_refused(id: Option<&str>, sql: &str, message: &str) -> String {
-    let mut out = open(id);
-    let _ = write!(
-        out,
-        "<li class=\"ormc-stmt\" data-origin=\"book\"{} data-refused=\"{}\">",
-        sql_attrs(sql, None),
-        attr(message)
-    );
-    render_sql(&mut out, sql);
-    render_refused(&mut out, message);
-    out.push_str("</li></ol></div>");
-    out
-}
-
-fn open(id: Option<&str>) -> String {
     let mut out = String::from("<div class=\"ormc ormc-sqlrun\"");
     if let Some(id) = id {
-        let _ = write!(out, " id=\"{}\"", attr(&format!("sql-{id}")));
+        let _ = write!(out, " id=\"{}\"", esc(&format!("sql-{id}")));
     }
-    out.push_str("><ol class=\"ormc-stmts\">");
+    out.push_str(&page.attr());
+    out.push_str("><ol class=\"ormc-stmts\" data-side=\"0\">");
+    for (index, (sql, outcome)) in ran.iter().enumerate() {
+        open(&mut out, index);
+        render_sql(&mut out, sql);
+        render_outcome(&mut out, outcome, page.shown);
+        out.push_str("</li>");
+    }
+    if let Some((sql, message)) = refused {
+        open(&mut out, ran.len());
+        render_sql(&mut out, sql);
+        render_refused(&mut out, message);
+        out.push_str("</li>");
+    }
+    out.push_str("</ol>");
+    let steps = ran
+        .iter()
+        .map(|(sql, _)| (sql.as_str(), None))
+        .chain(refused.map(|(sql, message)| (sql, Some(message))))
+        .map(|(sql, refused)| Step {
+            sql: sql.to_string(),
+            params: serde_json::json!([]),
+            many: false,
+            refused: refused.map(str::to_string),
+        })
+        .collect();
+    plan_island(
+        &mut out,
+        &[Plan {
+            setup: Vec::new(),
+            steps,
+        }],
+    );
+    out.push_str("</div>");
     out
+}
+
+fn open(out: &mut String, index: usize) {
+    let _ = write!(
+        out,
+        "<li class=\"ormc-stmt\" data-step=\"{index}\" data-steps=\"1\" data-kind=\"book\">"
+    );
 }

@@ -1,4 +1,4 @@
-use super::text;
+use super::esc;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -15,9 +15,9 @@ pub fn render_versions(
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text(name),
-            text(version),
-            text(purpose)
+            esc(name),
+            esc(version),
+            esc(purpose)
         );
     }
     out.push_str("</tbody></table>");
