@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -253,4 +257,181 @@ def test_a_rosetta_row_needs_both_sides(tmp_path) -> None:
         book,
         r"src/bad\.md:10: `bad-one-side` \(src/bad\.md:3\) has no `sqlalchemy` "
         r"\(or `sqlalchemy-async`\) section, and a row shows both sides",
+    )
+
+
+# -- Issue 11: a snippet cannot hang, exhaust or change the build; captures are
+# -- checked, not trusted. One test per defect the probe found.
+
+SQL_BLOCK_DEFECTS = [
+    pytest.param(
+        "```sql run\nATTACH DATABASE '{tmp}/x.db' AS x;\nCREATE TABLE x.t(a);\n```\n",
+        r"src/bad\.md:3: the SQL failed: not authorized: SQL in this book may not reach files",
+        id="10-attach",
+    ),
+    pytest.param(
+        "```sql run\nVACUUM INTO '{tmp}/y.db';\n```\n",
+        r"src/bad\.md:3: the SQL failed: not authorized",
+        id="10-vacuum-into",
+    ),
+    pytest.param(
+        "```sql run\nSELECT length(zeroblob(200000000));\n```\n",
+        r"src/bad\.md:3: the SQL failed: string or blob too big",
+        id="9-zeroblob",
+    ),
+    pytest.param(
+        "```sql run\nSELECT random();\n```\n",
+        r"src/bad\.md:3: the statement cannot give the same result twice: it calls "
+        r"`random\(\)`",
+        id="13-random",
+    ),
+    pytest.param(
+        "```sql run\nSELECT datetime('now');\n```\n",
+        r"src/bad\.md:3: the statement cannot give the same result twice: it calls "
+        r"`datetime\(\)` on the current time",
+        id="13-clock",
+    ),
+    pytest.param(
+        "```sql run\n-- only a comment\n```\n",
+        r"src/bad\.md:3: the block holds no SQL statement, only comments",
+        id="15-comment-only",
+    ),
+    pytest.param(
+        "```sql run fails\nSELECT nope FROM customers;\nSELECT 1;\n```\n",
+        r"src/bad\.md:3: statement 1 \(`SELECT nope FROM customers;`\) is refused .* later "
+        r"statements of the block would never run",
+        id="15-fails-not-last",
+    ),
+    pytest.param(
+        "```compare id=bad-x\n--- django\nprint('''\n--- not a section\n''')\n```\n",
+        r"src/bad\.md:6: this `---` line is inside the string that opens at line 5",
+        id="14-dashes-in-string",
+    ),
+    pytest.param(
+        "```compare id=bad-x\n--- django\nx = 1\n--- not a section\n```\n",
+        r"src/bad\.md:6: unknown section `not`; .*written `\\---`",
+        id="14-dashes-unknown",
+    ),
+    pytest.param(
+        "```python\nx = 1\n\nProse.\n\n```compare id=bad-x\n--- django\nx\n```\n",
+        r"src/bad\.md:3: this ```python block is not closed before the `compare` block at line 8",
+        id="15-unclosed-python",
+    ),
+    pytest.param(
+        "```compare id=bad-x\n--- django\nx = 1\n\nProse that follows.\n",
+        r"src/bad\.md:3: this `compare` block is never closed",
+        id="15-unclosed-compare",
+    ),
+    pytest.param(
+        "```compare id=bad-x\n--- django queries=123456789012345678901\nx\n```\n",
+        r"src/bad\.md:4: option `queries=123456789012345678901` is too large",
+        id="15-huge-number",
+    ),
+    pytest.param(
+        "```compare id=" + "a" * 300 + "\n--- django\nx\n```\n",
+        r"src/bad\.md:3: id `a{20}…` is 300 characters long; keep ids to 64",
+        id="15-long-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("chapter", "pattern"), SQL_BLOCK_DEFECTS)
+def test_issue_11_defects_in_chapters(book: BookCopy, chapter: str, pattern: str) -> None:
+    book.write_chapter("bad.md", "# Bad\n\n" + chapter.replace("{tmp}", str(book.root)))
+    fails_with(book, pattern)
+    assert not (book.root / "x.db").exists() and not (book.root / "y.db").exists()
+
+
+def test_issue_11_defect_1_an_empty_capture_is_named_not_a_panic(book: BookCopy) -> None:
+    capture = book.root / "snippets/captures/read-first-look.json"
+    data = json.loads(capture.read_text(encoding="utf-8"))
+    data["sections"] = []
+    capture.write_text(json.dumps(data), encoding="utf-8")
+    fails_with(
+        book,
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` "
+        r"\(snippets/captures/read-first-look\.json\) holds the sections \[\] but the block has "
+        r"\[django, sqlalchemy\]; run `scripts/capture`",
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "pattern"),
+    [
+        pytest.param(
+            lambda d: d["sections"][1].update(statements=[]),
+            r"says section 2 sent 1 queries but lists 0",
+            id="12-emptied-statements",
+        ),
+        pytest.param(
+            lambda d: d["sections"][0]["result"]["rows"][0].__setitem__(1, "Fake"),
+            r"was changed after it was made",
+            id="12-edited-result",
+        ),
+        pytest.param(
+            lambda d: d["sections"].pop(),
+            r"holds the sections \[django\] but the block has \[django, sqlalchemy\]",
+            id="12-side-deleted",
+        ),
+        pytest.param(
+            lambda d: None,
+            r"is not a valid capture \(EOF while parsing",
+            id="15-truncated",
+        ),
+    ],
+)
+def test_issue_11_defect_12_captures_are_checked_not_trusted(
+    book: BookCopy, edit: Callable[[dict[str, Any]], None], pattern: str
+) -> None:
+    capture = book.root / "snippets/captures/read-first-look.json"
+    text = capture.read_text(encoding="utf-8")
+    data = json.loads(text)
+    edit(data)
+    # An edit that changes nothing stands for a file cut short.
+    edited = json.dumps(data, indent=2) if data != json.loads(text) else text[: len(text) // 2]
+    capture.write_text(edited, encoding="utf-8")
+    message = fails_with(book, r"the capture of `read-first-look` .*" + pattern)
+    assert "run `scripts/capture`" in message
+    # `capture --check` finds it too, without building.
+    check = book.capture("--check")
+    assert check.returncode != 0 and re.search(pattern, check.stderr), check.stderr
+
+
+def test_issue_11_defect_3_absurd_benchmark_figures_stop_the_build(book: BookCopy) -> None:
+    results = book.root / "snippets/benchmarks/bulk-loading.json"
+    text = results.read_text(encoding="utf-8")
+    results.write_text(
+        re.sub(
+            r'"rows_per_second": \d+', '"rows_per_second": 1.7976931348623157e308', text, count=1
+        ),
+        encoding="utf-8",
+    )
+    fails_with(book, r"`rows_per_second` is 1\.7976931348623157e308, which no measurement gives")
+
+
+def test_issue_11_defect_7_a_crash_is_blamed_on_its_block_and_the_rest_is_saved(
+    tmp_path: Path,
+) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    book.write_chapter(
+        "bad.md",
+        "# Bad\n\n```compare id=bad-harmless\n--- django\nCustomer.objects.count()\n```\n\n"
+        "```compare id=bad-crash\n--- django\nimport os\nos._exit(1)\n```\n",
+    )
+    message = fails_with(book, r"src/bad\.md:9: `bad-crash`, section `django`: ProcessExited")
+    assert "bad-harmless" not in message
+    assert (book.root / "snippets/captures/bad-harmless.json").is_file()
+    assert not (book.root / "snippets/captures/bad-crash.json").exists()
+
+
+def test_issue_11_defect_8_a_snippet_that_changes_the_book_fails(tmp_path: Path) -> None:
+    book = BookCopy(tmp_path, with_python=True)
+    fixtures = book.root / "snippets/fixtures.sql"
+    book.write_chapter(
+        "bad.md",
+        "# Bad\n\n```compare id=bad-writer\n--- django\n"
+        f"with open({str(fixtures)!r}, 'a') as f:\n    f.write('-- appended\\n')\n```\n",
+    )
+    fails_with(
+        book, r"src/bad\.md:4: `bad-writer`, section `django`: RepositoryChanged: .*fixtures\.sql"
     )

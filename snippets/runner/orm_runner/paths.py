@@ -8,6 +8,7 @@ SCHEMA_FILE = SNIPPETS_DIR / "schema.sql"
 FIXTURES_FILE = SNIPPETS_DIR / "fixtures.sql"
 MODELS_DIR = SNIPPETS_DIR / "models"
 LOCK_FILE = SNIPPETS_DIR / "requirements.lock"
+KINDS_FILE = SNIPPETS_DIR / "kinds.toml"
 
 
 def ensure_models_importable() -> None:

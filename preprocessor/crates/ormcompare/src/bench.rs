@@ -83,18 +83,34 @@ fn check(results: &Results) -> Result<(), String> {
         if !keys.insert(approach.key.as_str()) {
             return Err(format!("approach `{}` is listed twice", approach.key));
         }
+        // Bounds no real measurement reaches: a value outside them is a broken or
+        // edited file, and would make the chart's axis unusable.
         let numbers = [
-            ("median_seconds", approach.median_seconds),
-            ("rows_per_second", approach.rows_per_second),
-            ("time_vs_baseline", approach.time_vs_baseline),
+            ("median_seconds", approach.median_seconds, 1e-9, 1e6),
+            ("rows_per_second", approach.rows_per_second, 1e-3, 1e12),
+            ("time_vs_baseline", approach.time_vs_baseline, 1e-6, 1e6),
         ];
-        for (name, value) in numbers {
-            if !(value.is_finite() && value > 0.0) {
+        for (name, value, low, high) in numbers {
+            if !(value.is_finite() && value >= low && value <= high) {
+                let shown = if value != 0.0 && !(1e-3..1e9).contains(&value.abs()) {
+                    format!("{value:e}")
+                } else {
+                    format!("{value}")
+                };
                 return Err(format!(
-                    "approach `{}`: `{name}` must be a positive number, not {value}",
+                    "approach `{}`: `{name}` is {shown}, which no measurement gives (between \
+                     {low:e} and {high:e}); run the benchmark again to write the file",
                     approach.key
                 ));
             }
+        }
+        let implied = results.rows as f64 / approach.median_seconds;
+        if (approach.rows_per_second - implied).abs() > 0.01 * implied + 1.0 {
+            return Err(format!(
+                "approach `{}`: `rows_per_second` is {} but {} rows in {} s make {implied:.0}; \
+                 run the benchmark again to write the file",
+                approach.key, approach.rows_per_second, results.rows, approach.median_seconds
+            ));
         }
     }
     if !keys.contains(results.baseline.as_str()) {
@@ -131,6 +147,19 @@ pub(crate) mod tests {
     }"#;
 
     #[test]
+    fn absurd_figures_are_refused_before_they_reach_the_chart() {
+        // Issue 11, defect 3: the axis of this became infinite and its ticks endless.
+        let huge = SAMPLE.replace(
+            "\"rows_per_second\": 10",
+            "\"rows_per_second\": 1.7976931348623157e308",
+        );
+        let error = parse(&huge).unwrap_err();
+        assert!(error.contains("no measurement gives"), "{error}");
+        let tiny = SAMPLE.replace("\"median_seconds\": 0.3", "\"median_seconds\": 1e-300");
+        assert!(parse(&tiny).unwrap_err().contains("`median_seconds`"));
+    }
+
+    #[test]
     fn reads_a_results_file() {
         let results = parse(SAMPLE).unwrap();
         assert_eq!(results.rows, 3);
@@ -155,7 +184,11 @@ pub(crate) mod tests {
         let zero = SAMPLE.replace("\"rows_per_second\": 10", "\"rows_per_second\": 0");
         assert!(parse(&zero)
             .unwrap_err()
-            .contains("`rows_per_second` must be a positive number"));
+            .contains("`rows_per_second` is 0, which no measurement gives"));
+        let inconsistent = SAMPLE.replace("\"rows_per_second\": 10", "\"rows_per_second\": 20");
+        assert!(parse(&inconsistent)
+            .unwrap_err()
+            .contains("3 rows in 0.3 s make 10"));
         let twice = SAMPLE.replace("\"key\": \"orm\"", "\"key\": \"raw\"");
         assert!(parse(&twice).unwrap_err().contains("listed twice"));
         let empty = SAMPLE.replace(

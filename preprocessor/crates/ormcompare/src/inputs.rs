@@ -13,7 +13,12 @@ use std::path::{Path, PathBuf};
 const CAPTURE_FORMAT: &str = "ormcompare-capture-1";
 
 /// Files under the snippets directory that every capture depends on.
-const SHARED_FILES: [&str; 3] = ["schema.sql", "fixtures.sql", "requirements.lock"];
+const SHARED_FILES: [&str; 4] = [
+    "schema.sql",
+    "fixtures.sql",
+    "requirements.lock",
+    "kinds.toml",
+];
 /// Folders whose Python files every capture depends on.
 const SHARED_TREES: [&str; 2] = ["models", "runner"];
 

@@ -14,6 +14,8 @@ pub struct FencedBlock {
     pub line: usize,
     /// True when the block sits inside a list item or a block quote.
     pub nested: bool,
+    /// False when no closing fence ends it: it then runs to the end of the chapter.
+    pub closed: bool,
 }
 
 impl FencedBlock {
@@ -36,6 +38,7 @@ pub fn fenced_blocks(markdown: &str) -> Vec<FencedBlock> {
                     line: line_of(markdown, range.start),
                     range,
                     nested: depth > 0,
+                    closed: true,
                 });
             }
             Event::Text(text) => {
@@ -44,7 +47,8 @@ pub fn fenced_blocks(markdown: &str) -> Vec<FencedBlock> {
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some(block) = current.take() {
+                if let Some(mut block) = current.take() {
+                    block.closed = ends_with_fence(&markdown[block.range.clone()]);
                     blocks.push(block);
                 }
             }
@@ -56,6 +60,21 @@ pub fn fenced_blocks(markdown: &str) -> Vec<FencedBlock> {
         }
     }
     blocks
+}
+
+/// Whether a block's source ends with a closing fence (three or more backticks or
+/// tildes, the same as its opening's character, alone on the last line).
+fn ends_with_fence(source: &str) -> bool {
+    let opening = source.trim_start();
+    let Some(fence) = opening.chars().next().filter(|c| *c == '`' || *c == '~') else {
+        return false;
+    };
+    let width = opening.chars().take_while(|c| *c == fence).count();
+    let Some(last) = source.trim_end_matches(['\n', '\r']).lines().last() else {
+        return false;
+    };
+    let last = last.trim();
+    source.lines().count() > 1 && last.len() >= width && last.chars().all(|c| c == fence)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -81,5 +100,42 @@ mod tests {
         assert!(!blocks[0].nested);
         assert!(blocks[1].nested);
         assert_eq!(blocks[1].body_line(0), 13);
+        assert!(blocks.iter().all(|b| b.closed));
+    }
+
+    #[test]
+    fn a_block_without_its_closing_fence_is_marked() {
+        let md = "```python
+x = 1
+
+Text.
+
+```compare id=a
+--- django
+1
+```
+";
+        let blocks = fenced_blocks(md);
+        // The python block is closed by the compare block's opening fence? No: a
+        // fence with an info string cannot close a block, so it runs on, and the
+        // compare block's closing fence closes it.
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].body.contains("```compare id=a"));
+        let unclosed = fenced_blocks(
+            "# T
+
+```compare id=a
+--- django
+1
+",
+        );
+        assert!(!unclosed[0].closed);
+        let tildes = fenced_blocks(
+            "~~~~sql run
+SELECT 1;
+~~~~
+",
+        );
+        assert!(tildes[0].closed);
     }
 }

@@ -103,8 +103,66 @@ pub struct Starter {
     pub sql: String,
 }
 
+/// The first words of the info strings of the project's blocks.
+const OUR_BLOCKS: [&str; 7] = [
+    "compare",
+    "sql run",
+    "demo-schema",
+    "pinned-versions",
+    "playground",
+    "rosetta",
+    "bench-chart",
+];
+
+fn is_ours(info: &str) -> bool {
+    let words: Vec<&str> = info.split_whitespace().take(2).collect();
+    OUR_BLOCKS.iter().any(|ours| {
+        let theirs: Vec<&str> = ours.split(' ').collect();
+        words.len() >= theirs.len() && words[..theirs.len()] == theirs[..]
+    })
+}
+
+/// A block whose closing fence is missing runs to the end of the chapter, taking
+/// in whatever follows: say so, at the line where it went wrong.
+fn check_closed(path: &Path, block: &FencedBlock) -> Result<(), Diagnostic> {
+    let lang = block.info.split_whitespace().next().unwrap_or("");
+    if is_ours(&block.info) && !block.closed {
+        return Err(Diagnostic::new(
+            path,
+            block.line,
+            format!(
+                "this `{lang}` block is never closed, so the rest of the chapter became its \
+                 body; end it with a line of ``` after its last line"
+            ),
+        ));
+    }
+    if is_ours(&block.info) {
+        return Ok(());
+    }
+    // A block of someone else's (```python) that takes in one of ours: its closing
+    // fence is missing, and ours became its text.
+    for (index, text) in block.body.lines().enumerate() {
+        let fence = text.trim_start();
+        let info = fence.trim_start_matches('`');
+        if fence.len() - info.len() >= 3 && is_ours(info) {
+            return Err(Diagnostic::new(
+                path,
+                block.line,
+                format!(
+                    "this ```{lang} block is not closed before the `{}` block at line {}, which \
+                     became its text; close it with a line of ``` after its code",
+                    info.split_whitespace().next().unwrap_or(""),
+                    block.body_line(index)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `Ok(None)` for blocks that are not ours (plain code stays as it is).
 pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, Diagnostic> {
+    check_closed(path, block)?;
     let mut words = block.info.split_whitespace();
     let Some(lang) = words.next() else {
         return Ok(None);
@@ -256,15 +314,30 @@ impl<'a> Options<'a> {
     fn count(&self, key: &str) -> Result<Option<usize>, String> {
         self.value(key)?
             .map(|v| {
-                v.parse::<usize>()
-                    .map_err(|_| format!("option `{key}` takes a whole number, not `{v}`"))
+                v.parse::<usize>().map_err(|_| {
+                    if v.chars().all(|c| c.is_ascii_digit()) {
+                        format!("option `{key}={v}` is too large; no snippet sends that many")
+                    } else {
+                        format!("option `{key}` takes a whole number, not `{v}`")
+                    }
+                })
             })
             .transpose()
     }
 }
 
+/// Ids name files and page anchors: short enough for any file system.
+const MAX_ID_CHARS: usize = 64;
+
 fn parse_id(value: Option<&str>) -> Result<Option<String>, String> {
     let Some(id) = value else { return Ok(None) };
+    if id.len() > MAX_ID_CHARS {
+        return Err(format!(
+            "id `{}…` is {} characters long; keep ids to {MAX_ID_CHARS} (they name capture files)",
+            &id[..20.min(id.len())],
+            id.len()
+        ));
+    }
     let valid = id
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -290,9 +363,33 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
     let same_rows = options.flag("same-rows").map_err(at)?;
 
     let mut sections: Vec<Section> = Vec::new();
+    // Where a triple-quoted string opened in the current section, if one is open.
+    let mut open_string: Option<usize> = None;
     for (index, text) in block.body.lines().enumerate() {
         let line = block.body_line(index);
+        if let Some(code) = text.strip_prefix("\\---") {
+            // `\---`: a code line that starts with `---`, written so it does not start
+            // a section.
+            let Some(section) = sections.last_mut() else {
+                return Err(Diagnostic::new(path, line, "code before the first section"));
+            };
+            section.code.push_str("---");
+            section.code.push_str(code);
+            section.code.push('\n');
+            continue;
+        }
         if let Some(header) = text.strip_prefix("---") {
+            if let Some(opened) = open_string {
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    format!(
+                        "this `---` line is inside the string that opens at line {opened}, \
+                         but it starts a new section; if it belongs to the string, write it \
+                         `\\---` (the backslash is dropped)"
+                    ),
+                ));
+            }
             let section =
                 parse_section_header(header, line).map_err(|m| Diagnostic::new(path, line, m))?;
             if sections.iter().any(|s| s.kind == section.kind) {
@@ -307,6 +404,13 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
             }
             sections.push(section);
         } else if let Some(section) = sections.last_mut() {
+            let quotes = text.matches("\"\"\"").count() + text.matches("\'\'\'").count();
+            if quotes % 2 == 1 {
+                open_string = match open_string {
+                    Some(_) => None,
+                    None => Some(line),
+                };
+            }
             section.code.push_str(text);
             section.code.push('\n');
         } else if !text.trim().is_empty() {
@@ -358,7 +462,8 @@ fn parse_section_header(header: &str, line: usize) -> Result<Section, String> {
     };
     let kind = SectionKind::named(name).ok_or_else(|| {
         format!(
-            "unknown section `{name}`; known sections: {}",
+            "unknown section `{name}`; known sections: {} (a code line that starts with \
+             `---` is written `\\---`)",
             SectionKind::known()
         )
     })?;
@@ -496,10 +601,59 @@ mod tests {
     }
 
     #[test]
+    fn a_code_line_starting_with_three_dashes_is_escaped() {
+        let md = "```compare id=x\n--- django\nprint('''\n\\--- sqlalchemy\n''')\n--- sqlalchemy\nB\n```\n";
+        let Some(Snippet::Compare(c)) = parse(md).unwrap() else {
+            panic!()
+        };
+        assert_eq!(c.sections.len(), 2);
+        assert_eq!(c.sections[0].code, "print('''\n--- sqlalchemy\n''')\n");
+        // Unescaped inside a string: the split is caught, with the fix.
+        let inside = "```compare id=x\n--- django\ns = \"\"\"\n--- sqlalchemy\n\"\"\"\n```\n";
+        assert_eq!(
+            error(inside),
+            "src/ch.md:4: this `---` line is inside the string that opens at line 3, but it \
+             starts a new section; if it belongs to the string, write it `\\---` (the \
+             backslash is dropped)"
+        );
+        assert!(
+            error("```compare id=x\n--- django\nx = 1\n--- not a section\n```\n")
+                .contains("unknown section `not`")
+        );
+    }
+
+    #[test]
+    fn unclosed_blocks_are_named_where_they_went_wrong() {
+        let swallowed =
+            "# T\n\n```python\nx = 1\n\nProse.\n\n```compare id=a\n--- django\n1\n```\n";
+        assert_eq!(
+            error(swallowed),
+            "src/ch.md:3: this ```python block is not closed before the `compare` block at \
+             line 8, which became its text; close it with a line of ``` after its code"
+        );
+        let open = "# T\n\n```compare id=a\n--- django\n1\n\nProse.\n";
+        assert!(error(open).starts_with(
+            "src/ch.md:3: this `compare` block is never closed, so the rest of the chapter"
+        ));
+    }
+
+    #[test]
+    fn numbers_and_ids_out_of_range_say_so() {
+        assert!(
+            error("```compare id=x\n--- django queries=99999999999999999999\nA\n```\n")
+                .contains("`queries=99999999999999999999` is too large")
+        );
+        let long = format!("```compare id={}\n--- django\nA\n```\n", "a".repeat(300));
+        assert!(error(&long).contains("is 300 characters long; keep ids to 64"));
+    }
+
+    #[test]
     fn errors_name_the_line_and_the_fix() {
         assert_eq!(
             error("\n```compare id=x\n--- djnago\nA\n```\n"),
-            "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy, sqlalchemy-async, sqlmodel, peewee, tortoise"
+            "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy, \
+             sqlalchemy-async, sqlmodel, peewee, tortoise (a code line that starts with `---` is \
+             written `\\---`)"
         );
         assert_eq!(
             error("```compare id=x colour=red\n--- django\nA\n```\n"),

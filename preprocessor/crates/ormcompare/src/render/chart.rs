@@ -54,7 +54,8 @@ fn svg(out: &mut String, results: &Results, id: &str) {
         id = esc(id),
     );
     let bottom = TOP + ROW * results.approaches.len() as f64;
-    let ticks = (axis_max / step).round() as usize;
+    // At most a dozen: the step is a fifth of the top value, rounded up.
+    let ticks = ((axis_max / step).round() as usize).min(12);
     for i in 0..=ticks {
         let value = step * i as f64;
         let x = x_of(value);
