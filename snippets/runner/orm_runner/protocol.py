@@ -6,17 +6,6 @@ from typing import Any
 
 from orm_runner.isolation import Limits
 
-DEFAULT_MAX_ROWS = 1000
-# Used when a request names no limits (a request from the preprocessor always does:
-# they are defined in book.toml).
-DEFAULT_LIMITS = Limits(
-    seconds=30.0,
-    memory_bytes=1 << 30,
-    output_bytes=64 << 10,
-    value_chars=64 << 10,
-    answer_bytes=8 << 20,
-)
-
 
 class RequestError(ValueError):
     """The request is malformed (the runner exits with a non-zero code)."""
@@ -38,7 +27,8 @@ class SnippetRequest:
 class Request:
     max_rows: int
     snippets: list[SnippetRequest]
-    limits: Limits = DEFAULT_LIMITS
+    # The limits are book.toml's; the preprocessor sends them with every request.
+    limits: Limits
     # Sections run at the same time, each in a process of its own.
     jobs: int = 1
     # Folders a snippet must not change (the book's chapters and snippets).
@@ -106,9 +96,9 @@ def parse_request(text: str) -> Request:
     except json.JSONDecodeError as exc:
         raise RequestError(f"not JSON: {exc}") from None
     fields = _object(
-        value, "request", {"snippets"}, {"max_rows", "limits", "jobs", "watch", "isolate"}
+        value, "request", {"snippets", "max_rows", "limits"}, {"jobs", "watch", "isolate"}
     )
-    max_rows = _typed(fields.get("max_rows", DEFAULT_MAX_ROWS), int, "request.max_rows")
+    max_rows = _typed(fields["max_rows"], int, "request.max_rows")
     if max_rows < 0:
         raise RequestError("request.max_rows: must not be negative")
     snippets = _typed(fields["snippets"], list, "request.snippets")
@@ -116,7 +106,7 @@ def parse_request(text: str) -> Request:
     return Request(
         max_rows=max_rows,
         snippets=[_snippet(item, f"request.snippets[{i}]") for i, item in enumerate(snippets)],
-        limits=_limits(fields["limits"]) if "limits" in fields else DEFAULT_LIMITS,
+        limits=_limits(fields["limits"]),
         jobs=int(_positive(fields.get("jobs", 1), "request.jobs")),
         watch=tuple(_typed(w, str, f"request.watch[{i}]") for i, w in enumerate(watch)),
         isolate=_typed(fields.get("isolate", True), bool, "request.isolate"),

@@ -16,34 +16,27 @@ pub struct Settings {
     /// Refresh stale captures during `mdbook build` / `serve` when Python is there.
     #[serde(default = "default_true")]
     pub recapture: bool,
+    // The limits: book.toml sets each of them (no default here), and the build hands
+    // them to the Python runner and to the page.
     /// Rows kept per result in captures and at build time; the rest are counted.
-    #[serde(default = "default_max_rows")]
     pub max_rows: usize,
     /// Rows shown per table on the page; the rest are summarised by a count.
-    #[serde(default = "default_shown_rows")]
     pub shown_rows: usize,
     /// SQLite virtual-machine steps one statement may take, at build time and in the page.
-    #[serde(default = "default_max_steps")]
     pub max_steps: u64,
     /// Characters of one value shown in a table; longer values are cut, with a note.
-    #[serde(default = "default_shown_chars")]
     pub shown_chars: usize,
     /// Wall time of one section under the Python runner; its process is killed after.
-    #[serde(default = "default_section_seconds")]
     pub section_seconds: f64,
     /// Memory one section's process may allocate beyond what the runner started with.
-    #[serde(default = "default_section_memory_mb")]
     pub section_memory_mb: u64,
     /// Characters one section may print.
-    #[serde(default = "default_output_chars")]
     pub output_chars: usize,
     /// Characters of any one value a section's capture holds (a parameter, a cell).
-    #[serde(default = "default_value_chars")]
     pub value_chars: usize,
     /// Bytes of one section's capture, as the runner sends it.
-    #[serde(default = "default_capture_bytes")]
     pub capture_bytes: usize,
-    /// Sections captured at the same time; 0: one per core.
+    /// Sections captured at the same time; 0: two per core (a section often waits).
     #[serde(default)]
     pub jobs: usize,
     // Keys mdBook itself reads from this table.
@@ -68,39 +61,7 @@ fn default_python() -> PathBuf {
 fn default_true() -> bool {
     true
 }
-fn default_max_rows() -> usize {
-    200
-}
-fn default_shown_rows() -> usize {
-    12
-}
-fn default_max_steps() -> u64 {
-    20_000_000
-}
-fn default_shown_chars() -> usize {
-    2_000
-}
-fn default_section_seconds() -> f64 {
-    30.0
-}
-fn default_section_memory_mb() -> u64 {
-    1_024
-}
-fn default_output_chars() -> usize {
-    64 * 1024
-}
-fn default_value_chars() -> usize {
-    64 * 1024
-}
-fn default_capture_bytes() -> usize {
-    8 * 1024 * 1024
-}
 
-impl Default for Settings {
-    fn default() -> Self {
-        serde_json::from_str("{}").expect("every setting has a default")
-    }
-}
 
 /// Paths resolved against the book's root.
 #[derive(Debug, Clone)]
@@ -150,12 +111,13 @@ impl Settings {
         }
     }
 
-    /// Sections captured at once: `jobs`, or one per core.
+    /// Sections captured at once: `jobs`, or two per core: sections often wait (on a
+    /// pool's timeout, on a database server), and their processes cost little.
     pub fn capture_jobs(&self) -> usize {
         if self.jobs > 0 {
             self.jobs
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            2 * std::thread::available_parallelism().map_or(1, |n| n.get())
         }
     }
 
@@ -171,20 +133,39 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// The limits, as book.toml sets them.
+    pub(crate) const LIMITS: &str = r#""max-rows": 200, "shown-rows": 12, "shown-chars": 2000,
+        "max-steps": 20000000, "section-seconds": 30, "section-memory-mb": 1024,
+        "output-chars": 65536, "value-chars": 65536, "capture-bytes": 8388608"#;
+
+    pub(crate) fn settings(extra: &str) -> Result<Settings, serde_json::Error> {
+        serde_json::from_str(&format!("{{{LIMITS}{extra}}}"))
+    }
+
     #[test]
-    fn defaults_and_overrides() {
-        let s: Settings = serde_json::from_str(r#"{"max-rows": 5, "command": "x"}"#).unwrap();
-        assert_eq!(s.max_rows, 5);
+    fn paths_have_defaults_and_limits_come_from_the_book() {
+        let s = settings(r#", "command": "x""#).unwrap();
+        assert_eq!(s.max_rows, 200);
         assert_eq!(s.snippets, PathBuf::from("snippets"));
-        assert_eq!(Settings::default().shown_rows, 12);
+        let missing = serde_json::from_str::<Settings>(r#"{"max-rows": 5}"#).unwrap_err();
+        assert!(missing.to_string().contains("missing field"), "{missing}");
+        assert!(s.check().is_ok());
     }
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let e = serde_json::from_str::<Settings>(r#"{"max-row": 5}"#).unwrap_err();
+        let e = settings(r#", "max-row": 5"#).unwrap_err();
         assert!(e.to_string().contains("unknown field `max-row`"), "{e}");
+    }
+
+    #[test]
+    fn limits_that_cannot_work_are_named() {
+        let zero = settings("").map(|s| Settings { section_seconds: 0.0, ..s }).unwrap();
+        assert!(zero.check().unwrap_err().contains("`section-seconds`"));
+        let shown = settings("").map(|s| Settings { shown_rows: 500, ..s }).unwrap();
+        assert!(shown.check().unwrap_err().contains("cannot be more than `max-rows`"));
     }
 }

@@ -77,16 +77,17 @@ impl Preprocessor for OrmCompare {
 /// Reads this preprocessor's table from the book's configuration.
 pub fn settings(config: &Config) -> Result<Settings, Diagnostics> {
     let key = format!("preprocessor.{NAME}");
+    let at = |message: String| {
+        Diagnostics::from(Diagnostic::new(Path::new("book.toml"), 1, message))
+    };
     config
         .get::<Settings>(&key)
-        .map(Option::unwrap_or_default)
         .map_err(|e| {
-            Diagnostics::from(Diagnostic::new(
-                Path::new("book.toml"),
-                1,
-                format!("[{key}]: {e:#}"),
+            at(format!(
+                "[{key}]: {e:#}; the table sets the book's limits (see CONTRIBUTING.md, Limits)"
             ))
-        })
+        })?
+        .ok_or_else(|| at(format!("the book has no [{key}] table; it configures this preprocessor")))
 }
 
 /// Loads `book.toml` from a book's root.
