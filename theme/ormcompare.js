@@ -338,7 +338,7 @@
     bar.appendChild(button('Edit', 'Edit ' + what, function () {
       dataOf(blockOf(stmt)).then(function (data) { openEditor(stmt, data).focus(); });
     }));
-    var undo = button('Reset', 'Back to the SQL the book shows for ' + what, function () { reset(stmt); });
+    var undo = button('Reset', 'Reset ' + what + ' to the SQL the book shows', function () { reset(stmt); });
     undo.hidden = true;
     bar.appendChild(undo);
     stmt.appendChild(bar);
@@ -374,6 +374,8 @@
     code.textContent = text;
     pre.appendChild(code);
     if (language && window.hljs) window.hljs.highlightBlock(code);
+    // Measured once it is in the page.
+    setTimeout(function () { markScrollable(pre); }, 0);
     return pre;
   }
 
@@ -463,20 +465,23 @@
   // Code and tables never wrap inside a name: they scroll sideways. A region that
   // does scroll must be reachable by keyboard, and says so.
   function markScrollable(element) {
-    if (element.scrollWidth > element.clientWidth + 1) {
+    var scrolls = element.scrollWidth > element.clientWidth + 1 ||
+      (element.scrollHeight > element.clientHeight + 1 && getComputedStyle(element).overflowY !== 'visible');
+    if (scrolls) {
       element.tabIndex = 0;
       element.classList.add('ormc-scrolls');
-      if (!element.hasAttribute('aria-label') && element.tagName === 'PRE') {
-        element.setAttribute('aria-label', 'code, scrolls sideways');
+      if (!element.hasAttribute('aria-label') && element.tagName !== 'DIV') {
+        element.setAttribute('aria-label', 'code, scrolls');
       }
-    } else if (element.tagName === 'PRE') {
+    } else if (element.tagName !== 'DIV') {
       element.removeAttribute('tabindex');
       element.classList.remove('ormc-scrolls');
     }
   }
 
   function markAll() {
-    document.querySelectorAll('.ormc pre, .ormc-table-wrap').forEach(markScrollable);
+    // mdBook's own code blocks in the prose scroll in their code element.
+    document.querySelectorAll('.ormc pre, .ormc-table-wrap, main pre > code').forEach(markScrollable);
   }
 
   // ---- the playground: SQL of the reader's own -------------------------------
@@ -531,7 +536,7 @@
     var bar = document.createElement('div');
     bar.className = 'ormc-run-bar';
     bar.appendChild(button('Run', 'Run the SQL in the console', go));
-    bar.appendChild(button('Reset', 'Back to the first starter query, on a fresh database', function () {
+    bar.appendChild(button('Reset', 'Reset the console to its first starter query, on a fresh database', function () {
       load(stmt.dataset.sql);
       out.textContent = '';
       if (worker && playground._key) ask({ op: 'reset', keep: playground._key }, playground.dataset.limits);

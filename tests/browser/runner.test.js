@@ -29,7 +29,7 @@ test('every control says which statement it acts on', async () => {
   assert.ok(panels.flat().length > 40, `${panels.flat().length} buttons`);
   for (const names of panels) {
     assert.equal(new Set(names).size, names.length, `two controls of a panel with the same name: ${names}`);
-    assert.ok(names.every((n) => /^(Run|Edit) statements? [\d–]+ \(.+\)$|^Back to the SQL/.test(n)), names.join(' / '));
+    assert.ok(names.every((n) => /^(Run|Edit|Reset) statements? [\d–]+ \(.+\)( to the SQL the book shows)?$/.test(n)), names.join(' / '));
   }
   assert.ok(panels[0].includes('Run statements 2–6 (Django ORM)'), panels[0].join(' / '));
   // One "keep changes" per panel.
@@ -65,7 +65,7 @@ test('Edit keeps the parameters bound and editable; Reset brings the book back',
     .querySelector('.ormc-stmt[data-step="0"] .ormc-run-out tbody')?.children.length === 2);
   assert.match(await statement.locator('.ormc-run-out tbody tr').first().textContent(), /^2/);
   await page.screenshot({ path: path.join(SHOTS, 'edit-run.png') });
-  await statement.getByRole('button', { name: /^Back to the SQL/ }).click();
+  await statement.getByRole('button', { name: /^Reset statement 1 .* to the SQL the book shows$/ }).click();
   assert.equal(await statement.locator('.ormc-editor').count(), 0);
   assert.equal(await statement.locator('.ormc-run-out').count(), 0);
   assert.deepEqual(problems, []);
@@ -165,7 +165,7 @@ test('keep changes carries a write to the next Run; unticked, each Run is fresh'
   await keep.uncheck();
   assert.match(await run('SELECT count(*) AS n FROM orders;'), /n30/);
   // Reset in the playground brings back its first starter, still editable.
-  await console_.getByRole('button', { name: /^Back to the first starter/ }).click();
+  await console_.getByRole('button', { name: /^Reset the console/ }).click();
   assert.match(await console_.locator('textarea').inputValue(), /^SELECT city, count\(\*\) AS customers/);
   await page.close();
 });
