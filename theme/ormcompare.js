@@ -342,6 +342,8 @@
     undo.hidden = true;
     bar.appendChild(undo);
     stmt.appendChild(bar);
+    // The bar now fills the room the page kept for it (ormcompare.css).
+    stmt.classList.add('ormc-ready');
   }
 
   // "keep changes", once per panel or SQL block.
@@ -465,8 +467,11 @@
   // Code and tables never wrap inside a name: they scroll sideways. A region that
   // does scroll must be reachable by keyboard, and says so.
   function markScrollable(element) {
-    var scrolls = element.scrollWidth > element.clientWidth + 1 ||
-      (element.scrollHeight > element.clientHeight + 1 && getComputedStyle(element).overflowY !== 'visible');
+    setScrollable(element, element.scrollWidth > element.clientWidth + 1 ||
+      (element.scrollHeight > element.clientHeight + 1 && getComputedStyle(element).overflowY !== 'visible'));
+  }
+
+  function setScrollable(element, scrolls) {
     if (scrolls) {
       element.tabIndex = 0;
       element.classList.add('ormc-scrolls');
@@ -480,8 +485,14 @@
   }
 
   function markAll() {
-    // mdBook's own code blocks in the prose scroll in their code element.
-    document.querySelectorAll('.ormc pre, .ormc-table-wrap, main pre > code').forEach(markScrollable);
+    // mdBook's own code blocks in the prose scroll in their code element. All the
+    // sizes are read before anything is written, so the page is laid out once.
+    var elements = [].slice.call(document.querySelectorAll('.ormc pre, .ormc-table-wrap, main pre > code'));
+    var scrolls = elements.map(function (element) {
+      return element.scrollWidth > element.clientWidth + 1 ||
+        (element.scrollHeight > element.clientHeight + 1 && getComputedStyle(element).overflowY !== 'visible');
+    });
+    elements.forEach(function (element, i) { setScrollable(element, scrolls[i]); });
   }
 
   // ---- the playground: SQL of the reader's own -------------------------------
@@ -563,7 +574,8 @@
       var details = event.target;
       if (details.open && details.closest && details.closest('.ormc')) fill(details);
     }, true);
-    markAll();
+    // Measuring waits until the page is drawn and idle.
+    (window.requestIdleCallback || setTimeout)(markAll);
     window.addEventListener('resize', function () {
       clearTimeout(window._ormcResize);
       window._ormcResize = setTimeout(markAll, 200);
