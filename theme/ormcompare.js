@@ -493,6 +493,7 @@
         (element.scrollHeight > element.clientHeight + 1 && getComputedStyle(element).overflowY !== 'visible');
     });
     elements.forEach(function (element, i) { setScrollable(element, scrolls[i]); });
+    document.documentElement.dataset.ormcMeasured = 'yes';
   }
 
   // ---- the playground: SQL of the reader's own -------------------------------

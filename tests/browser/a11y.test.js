@@ -19,6 +19,7 @@ async function openThemed(file, theme) {
   const page = await context.newPage();
   await page.goto(`${book.site.origin}/${file}`);
   await page.waitForLoadState('load');
+  await page.waitForFunction(() => document.documentElement.dataset.ormcMeasured === 'yes');
   return { page, context };
 }
 

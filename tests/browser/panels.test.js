@@ -90,6 +90,8 @@ test('database text is shown as text, never run', async () => {
 test('code scrolls instead of breaking inside a name; wide tables scroll and take the keyboard', async () => {
   for (const [file, viewport] of [['n-plus-one.html', { width: 1440, height: 900 }], ['rosetta.html', { width: 1440, height: 900 }], ['n-plus-one.html', { width: 390, height: 844 }]]) {
     const { page } = await open(file, viewport);
+    // Scrolling regions are measured once the page is idle.
+    await page.waitForFunction(() => document.documentElement.dataset.ormcMeasured === 'yes');
     const wrapped = await page.evaluate(() => [...document.querySelectorAll('.ormc pre > code')].filter((code) => {
       // A line that wrapped shows as more lines on the screen than the text has.
       const range = document.createRange();
