@@ -5,9 +5,12 @@
    panels);
 2. the preprocessor's own work per snippet block (reported by the preprocessor
    when ORMCOMPARE_TIMING is set);
-3. a full capture of every snippet under the real ORMs, in one Python process.
+3. a full capture of every snippet under the real ORMs, each section in a process of
+   its own (as the book captures), against the same capture with every section in
+   the runner's own process (`capture --shared-process`, the way captures ran before
+   sections were isolated), alternated in the same run.
 
-Usage: scripts/bench [--rounds N]
+Usage: scripts/bench [--rounds N] [--capture-rounds N]
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ def without_preprocessor(book: BookCopy) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--capture-rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    rounds = arguments.rounds
 
     with tempfile.TemporaryDirectory() as tmp:
         with_pre = BookCopy(Path(tmp) / "with", with_python=False)
@@ -69,9 +74,12 @@ def main() -> None:
             plain_times.append(timed(build, plain.root)[0])
 
         capture = BookCopy(Path(tmp) / "capture", with_python=True)
-        capture_s, stderr = timed(
-            [str(PREPROCESSOR), "capture", "--all", "--book", str(capture.root)], capture.root
-        )
+        command = [str(PREPROCESSOR), "capture", "--all", "--book", str(capture.root)]
+        isolated, shared = [], []
+        for _ in range(arguments.capture_rounds):
+            elapsed, stderr = timed(command, capture.root)
+            isolated.append(elapsed)
+            shared.append(timed([*command, "--shared-process"], capture.root)[0])
         captured = re.search(r"(\d+) captures fresh", stderr)
 
     with_med, plain_med = statistics.median(with_times), statistics.median(plain_times)
@@ -84,10 +92,12 @@ def main() -> None:
         f"preprocessor's own work:               {own_med:8.1f} ms for {blocks} blocks"
         f" = {own_med / blocks:.3f} ms per block (target < 1 ms)"
     )
-    print(
-        f"full capture ({captured[1] if captured else '?'} comparisons, one Python process):"
-        f" {capture_s:6.2f} s  (target < 5 s)"
-    )
+    iso, one = statistics.median(isolated), statistics.median(shared)
+    comparisons = captured[1] if captured else "?"
+    print(f"full capture, {comparisons} comparisons, medians of {arguments.capture_rounds}:")
+    print(f"  every section in one process (before isolation): {one:6.2f} s")
+    print(f"  each section in a process of its own:            {iso:6.2f} s")
+    print(f"  isolated / one process:                          {iso / one:6.2f}x  (target <= 1.3x)")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ pub struct Settings {
     /// Sections captured at the same time; 0: two per core (a section often waits).
     #[serde(default)]
     pub jobs: usize,
+    /// Not a book.toml key: `capture --shared-process` (the baseline `scripts/bench`
+    /// measures isolation against) runs every section in the runner's own process.
+    #[serde(skip)]
+    pub shared_process: bool,
     // Keys mdBook itself reads from this table.
     #[serde(default)]
     pub command: Option<String>,
@@ -61,7 +65,6 @@ fn default_python() -> PathBuf {
 fn default_true() -> bool {
     true
 }
-
 
 /// Paths resolved against the book's root.
 #[derive(Debug, Clone)]
@@ -163,9 +166,22 @@ pub(crate) mod tests {
 
     #[test]
     fn limits_that_cannot_work_are_named() {
-        let zero = settings("").map(|s| Settings { section_seconds: 0.0, ..s }).unwrap();
+        let zero = settings("")
+            .map(|s| Settings {
+                section_seconds: 0.0,
+                ..s
+            })
+            .unwrap();
         assert!(zero.check().unwrap_err().contains("`section-seconds`"));
-        let shown = settings("").map(|s| Settings { shown_rows: 500, ..s }).unwrap();
-        assert!(shown.check().unwrap_err().contains("cannot be more than `max-rows`"));
+        let shown = settings("")
+            .map(|s| Settings {
+                shown_rows: 500,
+                ..s
+            })
+            .unwrap();
+        assert!(shown
+            .check()
+            .unwrap_err()
+            .contains("cannot be more than `max-rows`"));
     }
 }

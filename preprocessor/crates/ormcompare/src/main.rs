@@ -36,6 +36,11 @@ enum Command {
         /// Change nothing; fail if any capture is stale, missing or orphaned.
         #[arg(long, conflicts_with = "all")]
         check: bool,
+        /// Run every section in the runner's own process, one after the other,
+        /// without isolation or limits from outside: the baseline `scripts/bench`
+        /// measures isolation against. Never for captures you commit.
+        #[arg(long, hide = true)]
+        shared_process: bool,
     },
 }
 
@@ -49,7 +54,12 @@ fn main() -> ExitCode {
                 _ => ExitCode::FAILURE,
             }
         }
-        Some(Command::Capture { book, all, check }) => capture(book, all, check),
+        Some(Command::Capture {
+            book,
+            all,
+            check,
+            shared_process,
+        }) => capture(book, all, check, shared_process),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,9 +77,11 @@ fn preprocess() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn capture(root: PathBuf, all: bool, check: bool) -> anyhow::Result<()> {
+fn capture(root: PathBuf, all: bool, check: bool, shared_process: bool) -> anyhow::Result<()> {
     let config = load_config(&root)?;
-    let project = Project::open(&root, settings(&config)?)?;
+    let mut settings = settings(&config)?;
+    settings.shared_process = shared_process;
+    let project = Project::open(&root, settings)?;
     let chapters = chapters_on_disk(&root, &config)?;
     let mode = match (all, check) {
         (true, _) => CaptureMode::All,

@@ -77,9 +77,8 @@ impl Preprocessor for OrmCompare {
 /// Reads this preprocessor's table from the book's configuration.
 pub fn settings(config: &Config) -> Result<Settings, Diagnostics> {
     let key = format!("preprocessor.{NAME}");
-    let at = |message: String| {
-        Diagnostics::from(Diagnostic::new(Path::new("book.toml"), 1, message))
-    };
+    let at =
+        |message: String| Diagnostics::from(Diagnostic::new(Path::new("book.toml"), 1, message));
     config
         .get::<Settings>(&key)
         .map_err(|e| {
@@ -87,7 +86,11 @@ pub fn settings(config: &Config) -> Result<Settings, Diagnostics> {
                 "[{key}]: {e:#}; the table sets the book's limits (see CONTRIBUTING.md, Limits)"
             ))
         })?
-        .ok_or_else(|| at(format!("the book has no [{key}] table; it configures this preprocessor")))
+        .ok_or_else(|| {
+            at(format!(
+                "the book has no [{key}] table; it configures this preprocessor"
+            ))
+        })
 }
 
 /// Loads `book.toml` from a book's root.

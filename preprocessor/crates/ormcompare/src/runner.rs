@@ -20,6 +20,7 @@ use std::time::Duration;
 struct Request<'a> {
     max_rows: usize,
     jobs: usize,
+    isolate: bool,
     limits: RequestLimits,
     watch: Vec<String>,
     snippets: Vec<RequestSnippet<'a>>,
@@ -81,6 +82,7 @@ pub fn run(
     let request = Request {
         max_rows: settings.max_rows,
         jobs: settings.capture_jobs(),
+        isolate: !settings.shared_process,
         limits: RequestLimits {
             seconds: settings.section_seconds,
             memory_bytes: settings.section_memory_mb * 1024 * 1024,
