@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from pathlib import Path
@@ -34,12 +35,13 @@ def test_every_comparison_renders_as_a_panel_with_both_sides(book: BookCopy) -> 
         for snippet_id in ids:
             match = re.search(
                 rf'<div class="ormc ormc-compare" id="cmp-{snippet_id}" data-sides="(\d)" '
-                rf'data-href="ormc-data/{snippet_id}\.json"',
+                rf'data-href="ormc-data/{chapter.stem}\.json"',
                 html,
             )
             assert match, f"{chapter.name}: no panel for {snippet_id}"
-            data = book.root / "book" / "ormc-data" / f"{snippet_id}.json"
-            assert '"plans":' in data.read_text(encoding="utf-8"), f"no data file for {snippet_id}"
+            data = book.root / "book" / "ormc-data" / f"{chapter.stem}.json"
+            panels = json.loads(data.read_text(encoding="utf-8"))
+            assert "plans" in panels[snippet_id], f"no data for {snippet_id}"
         assert html.count('<section class="ormc-side"') >= 2 * len(ids)
         assert "```compare" not in html
         total += len(ids)
@@ -59,7 +61,7 @@ def test_panels_answer_first_then_show_sql_params_and_counts(book: BookCopy) -> 
     assert 'class="ormc-params"' in panel
     assert 'class="ormc-table"' in panel
     assert 'class="language-python"' in panel
-    assert "<summary>Returned 3 rows</summary>" in panel
+    assert 'data-label="Returned 3 rows"' in panel
 
 
 def test_text_from_the_database_is_escaped(book: BookCopy) -> None:
@@ -100,7 +102,7 @@ def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> Non
         "# Refusal\n\n```sql run fails\n"
         "SELECT name FROM customers JOIN LATERAL (SELECT 1) AS l;\n```\n",
     )
-    assert re.search(r"Refused by the database</span> [^<]*syntax error", html)
+    assert re.search(r'data-label="Refused by the database"></span> [^<]*syntax error', html)
 
 
 def _sections(markdown: str, snippet_id: str) -> dict[str, str]:

@@ -37,21 +37,33 @@
     return side ? Number(side.dataset.side) : 0;
   }
 
+  // A chapter's data file, fetched once for all its panels.
+  var files = {};
+  function dataFile(href) {
+    if (!files[href]) {
+      files[href] = fetch(root() + href).then(function (response) {
+        if (!response.ok) throw new Error('could not load ' + href);
+        return response.json();
+      });
+    }
+    return files[href];
+  }
+
   // Resolves to { plans, plansText, notes } for a block, fetched once.
   function dataOf(block) {
     if (!block._data) {
-      var text;
+      var panel;
       if (block.dataset.href) {
-        text = fetch(root() + block.dataset.href).then(function (response) {
-          if (!response.ok) throw new Error('could not load ' + block.dataset.href);
-          return response.text();
+        var id = block.id.replace(/^cmp-/, '');
+        panel = dataFile(block.dataset.href).then(function (file) {
+          if (!file[id]) throw new Error('no data for ' + id + ' in ' + block.dataset.href);
+          return file[id];
         });
       } else {
         var island = block.querySelector('script.ormc-plans');
-        text = Promise.resolve('{"plans":' + (island ? island.textContent : '{}') + '}');
+        panel = Promise.resolve({ plans: JSON.parse(island ? island.textContent : '{}') });
       }
-      block._data = text.then(function (raw) {
-        var parsed = JSON.parse(raw);
+      block._data = panel.then(function (parsed) {
         // Plans hold each parameter list as its JSON text: a round trip through
         // JSON.parse and JSON.stringify keeps every byte the engine reads.
         return { plans: parsed.plans, plansText: JSON.stringify(parsed.plans), notes: parsed.notes };
@@ -181,7 +193,7 @@
     var block = blockOf(stmt);
     var side = stmt.closest('.ormc-side');
     var n = stmt.querySelector(':scope > .ormc-n');
-    var which = n ? n.textContent : String(Number(stmt.dataset.step) + 1);
+    var which = n ? n.dataset.label || n.textContent : String(Number(stmt.dataset.step) + 1);
     var plural = Number(stmt.dataset.steps) > 1 ? 'statements ' : 'statement ';
     var where = side ? ' (' + side.getAttribute('aria-label') + ')' :
       block.classList.contains('ormc-sqlrun') ? ' of this SQL block' : '';
@@ -472,13 +484,15 @@
   }
 
   function setScrollable(element, scrolls) {
+    var table = element.tagName === 'DIV';
     if (scrolls) {
       element.tabIndex = 0;
       element.classList.add('ormc-scrolls');
-      if (!element.hasAttribute('aria-label') && element.tagName !== 'DIV') {
-        element.setAttribute('aria-label', 'code, scrolls');
+      if (!element.hasAttribute('aria-label')) {
+        if (table) element.setAttribute('role', 'group');
+        element.setAttribute('aria-label', table ? 'result table, scrolls sideways' : 'code, scrolls');
       }
-    } else if (element.tagName !== 'DIV') {
+    } else if (element.classList.contains('ormc-scrolls')) {
       element.removeAttribute('tabindex');
       element.classList.remove('ormc-scrolls');
     }

@@ -18,7 +18,7 @@ test('the engine and the panel data are fetched on the first Run, not on page lo
   await statement.getByRole('button', { name: /^Run statement 1 / }).click();
   await statement.locator('.ormc-run-out table').waitFor();
   assert.ok(book.site.served.some((p) => p.endsWith('/runner/demo_engine_web_bg.wasm')));
-  assert.ok(book.site.served.some((p) => p.endsWith('/ormc-data/read-first-look.json')));
+  assert.ok(book.site.served.some((p) => p.endsWith('/ormc-data/how-to-read.json')));
   await page.close();
 });
 

@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
 use crate::runner;
 use crate::syntax::Compare;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -48,29 +49,23 @@ impl CaptureStore<'_> {
         let mut errors: Vec<Diagnostic> = Vec::new();
         let mut captures = HashMap::new();
         let mut stale: Vec<Stale<'_>> = Vec::new();
-        for (chapter, compare) in compares(found) {
-            let path = chapters[chapter].path.as_path();
-            let hash = self.shared.snippet_hash(compare);
-            let path_of_file = capture::capture_path(&self.paths.captures, &compare.id);
-            let file = path_of_file
-                .strip_prefix(&self.paths.root)
-                .unwrap_or(&path_of_file);
-            let why = match capture::read(&self.paths.captures, &compare.id) {
-                Err(e) => format!("({}) {e}", file.display()),
-                Ok(None) => "does not exist yet".to_string(),
-                Ok(Some(c)) => match c.unsound_for(compare) {
-                    Some(unsound) => format!("({}) {unsound}", file.display()),
-                    None if c.input_hash != hash => "is stale: its code, the demo database, the \
-                        models, the runner or the pinned versions changed since it was made"
-                        .to_string(),
-                    None if mode == CaptureMode::All => "is re-made (--all)".to_string(),
-                    None => {
-                        captures.insert(compare.id.clone(), c);
-                        continue;
-                    }
-                },
-            };
-            stale.push(Stale { path, compare, why });
+        // Reading and checking a capture (its checksum) is independent of the others.
+        let listed: Vec<(usize, &Compare)> = compares(found).collect();
+        let checked: Vec<Result<Capture, String>> = listed
+            .par_iter()
+            .map(|(_, compare)| self.fresh_capture(compare, mode))
+            .collect();
+        for ((chapter, compare), result) in listed.into_iter().zip(checked) {
+            match result {
+                Ok(capture) => {
+                    captures.insert(compare.id.clone(), capture);
+                }
+                Err(why) => stale.push(Stale {
+                    path: chapters[chapter].path.as_path(),
+                    compare,
+                    why,
+                }),
+            }
         }
         if !stale.is_empty() {
             let can_run = mode != CaptureMode::Never
@@ -96,6 +91,28 @@ impl CaptureStore<'_> {
             Ok(captures)
         } else {
             Err(Diagnostics(errors))
+        }
+    }
+
+    /// The capture of `compare` when it can be used as it is, or why it must be made.
+    fn fresh_capture(&self, compare: &Compare, mode: CaptureMode) -> Result<Capture, String> {
+        let path_of_file = capture::capture_path(&self.paths.captures, &compare.id);
+        let file = path_of_file
+            .strip_prefix(&self.paths.root)
+            .unwrap_or(&path_of_file);
+        match capture::read(&self.paths.captures, &compare.id) {
+            Err(e) => Err(format!("({}) {e}", file.display())),
+            Ok(None) => Err("does not exist yet".to_string()),
+            Ok(Some(c)) => match c.unsound_for(compare) {
+                Some(unsound) => Err(format!("({}) {unsound}", file.display())),
+                None if c.input_hash != self.shared.snippet_hash(compare) => Err(
+                    "is stale: its code, the demo database, the models, the runner or the \
+                     pinned versions changed since it was made"
+                        .to_string(),
+                ),
+                None if mode == CaptureMode::All => Err("is re-made (--all)".to_string()),
+                None => Ok(c),
+            },
         }
     }
 

@@ -7,7 +7,7 @@ use mdbook_ormcompare::captures::CaptureMode;
 use mdbook_ormcompare::mdbook::{chapters_on_disk, load_config, settings, OrmCompare};
 use mdbook_ormcompare::project::Project;
 use mdbook_preprocessor::Preprocessor;
-use std::io;
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,9 +71,19 @@ fn main() -> ExitCode {
 }
 
 fn preprocess() -> anyhow::Result<()> {
-    let (ctx, book) = mdbook_preprocessor::parse_input(io::stdin())?;
+    // Read whole, then parsed from the bytes: serde_json reading from a stream
+    // tracks lines and columns byte by byte, which was the slowest part of a build.
+    let mut input = Vec::new();
+    io::stdin()
+        .read_to_end(&mut input)
+        .context("cannot read the book from mdBook")?;
+    let (ctx, book): (mdbook_preprocessor::PreprocessorContext, _) =
+        serde_json::from_slice(&input).context("cannot parse the book mdBook sent")?;
     let book = OrmCompare.run(&ctx, book)?;
-    serde_json::to_writer(io::stdout(), &book).context("cannot write the book back to mdBook")?;
+    let output = serde_json::to_vec(&book).context("cannot write the book back to mdBook")?;
+    io::stdout()
+        .write_all(&output)
+        .context("cannot write the book back to mdBook")?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::capture::Capture;
 use crate::checks;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::project::Project;
-use crate::render::{self, DataFile, PageContext, SideView};
+use crate::render::{self, PageContext, SideView, DATA_DIR};
 use crate::replay;
 use crate::rosetta::{self, Target};
 use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun};
@@ -57,8 +57,11 @@ impl<'a> Pages<'a> {
         })
     }
 
-    /// The block's HTML, and the data file its panel fetches, if it has one.
-    pub fn render(&self, item: &Found) -> Result<(String, Option<DataFile>), Vec<Diagnostic>> {
+    /// The block's HTML, and, for a panel, its data for its chapter's data file.
+    pub fn render(
+        &self,
+        item: &Found,
+    ) -> Result<(String, Option<serde_json::Value>), Vec<Diagnostic>> {
         let path = self.chapters[item.chapter].path.as_path();
         if let Snippet::Compare(compare) = &item.snippet {
             let (html, data) = self.render_compare(path, compare, &self.captures[&compare.id])?;
@@ -104,7 +107,7 @@ impl<'a> Pages<'a> {
         path: &Path,
         compare: &Compare,
         capture: &Capture,
-    ) -> Result<(String, DataFile), Vec<Diagnostic>> {
+    ) -> Result<(String, serde_json::Value), Vec<Diagnostic>> {
         let settings = &self.project.settings;
         let mut replays = Vec::new();
         for (section, captured) in compare.sections.iter().zip(&capture.sections) {
@@ -136,8 +139,9 @@ impl<'a> Pages<'a> {
                 replayed,
             })
             .collect();
+        let href = format!("{DATA_DIR}/{}", render::data_file_name(path));
         Ok(render::render_compare(
-            compare, capture, &sides, &checks, &self.page,
+            compare, capture, &sides, &checks, &self.page, &href,
         ))
     }
 

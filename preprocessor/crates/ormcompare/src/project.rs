@@ -11,10 +11,11 @@ use crate::data_files;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
 use crate::pages::Pages;
-use crate::render::DATA_DIR;
+use crate::render::{data_file_name, DataFile, DATA_DIR};
+use crate::syntax::Snippet;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -45,11 +46,13 @@ impl Project {
         };
         let schema = read(&schema_path)?;
         let fixtures = read(&fixtures_path)?;
-        // Load the schema alone first, so an error names the file at fault.
-        DemoDb::build(&schema, "")
-            .map_err(|e| at(&schema_path, format!("the schema does not load: {e}")))?;
-        let db = DemoDb::build(&schema, &fixtures)
-            .map_err(|e| at(&fixtures_path, format!("the fixtures do not load: {e}")))?;
+        let db = DemoDb::build(&schema, &fixtures).map_err(|e| {
+            // Which file is at fault: the schema, if it does not load alone.
+            match DemoDb::build(&schema, "") {
+                Err(e) => at(&schema_path, format!("the schema does not load: {e}")),
+                Ok(_) => at(&fixtures_path, format!("the fixtures do not load: {e}")),
+            }
+        })?;
         let shared = SharedInputs::hash(&paths.snippets, settings.max_rows)
             .map_err(|e| at(&paths.snippets, e))?;
         Ok(Project {
@@ -104,12 +107,17 @@ impl Project {
         let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
         let mut errors = Vec::new();
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
-        let mut data = Vec::new();
+        // Each chapter's panels' data, by id, in one file.
+        let mut data: BTreeMap<usize, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
         for (item, result) in found.iter().zip(rendered) {
             match result {
-                Ok((html, file)) => {
+                Ok((html, panel)) => {
                     replacements.push((item.chapter, item.range.clone(), html));
-                    data.extend(file);
+                    if let (Some(panel), Snippet::Compare(compare)) = (panel, &item.snippet) {
+                        data.entry(item.chapter)
+                            .or_default()
+                            .insert(compare.id.clone(), panel);
+                    }
                 }
                 Err(mut e) => errors.append(&mut e),
             }
@@ -118,7 +126,14 @@ impl Project {
             return Err(Diagnostics(errors));
         }
         if let Some(src) = data_root {
-            data_files::write(&src.join(DATA_DIR), &data)
+            let files: Vec<DataFile> = data
+                .into_iter()
+                .map(|(chapter, panels)| DataFile {
+                    name: data_file_name(&chapters[chapter].path),
+                    json: serde_json::Value::Object(panels).to_string(),
+                })
+                .collect();
+            data_files::write(&src.join(DATA_DIR), &files)
                 .map_err(|e| Diagnostics::from(Diagnostic::new(&src.join(DATA_DIR), 1, e)))?;
         }
         let count = replacements.len();

@@ -29,7 +29,8 @@ use std::fmt::Write;
 
 /// Where, under the book's source folder, the build writes the data files panels
 /// fetch when a reader runs or opens something: a panel's replay plans and notes
-/// stay out of its page, which a reader only pays for when reading.
+/// stay out of its page, which a reader only pays for when reading. One file per
+/// chapter: a file per panel made every build copy and delete hundreds of files.
 pub const DATA_DIR: &str = "ormc-data";
 
 /// A file of `DATA_DIR`: its name, and its JSON.
@@ -37,6 +38,18 @@ pub const DATA_DIR: &str = "ormc-data";
 pub struct DataFile {
     pub name: String,
     pub json: String,
+}
+
+/// The name of a chapter's data file: its path under the source folder, with
+/// folders joined by `-` (`src/a/b.md` gives `a-b.json`).
+pub fn data_file_name(chapter: &std::path::Path) -> String {
+    let parts: Vec<String> = chapter
+        .with_extension("")
+        .components()
+        .skip(usize::from(chapter.components().count() > 1))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("{}.json", parts.join("-"))
 }
 
 /// What every runnable block hands the page: the limits the in-page runner uses
@@ -83,6 +96,25 @@ pub(crate) fn plan_island(out: &mut String, plans: &[Plan]) {
     json_island(out, "ormc-plans", &json);
 }
 
+/// A label of the page's own (not the book's content): "Returned 5 rows", "Exact
+/// SQL sent", a statement's number. Its text is an attribute that CSS shows
+/// (`.ormc-ui::before`, theme/ormcompare.css), and a summary or button names
+/// itself with it: readers, screen readers and print see it, while mdBook's search
+/// index, which reads text only, keeps to the prose, the code and the statements.
+/// (These labels repeat on every statement; indexed, they made up an eighth of
+/// what the index read, and most of a build's time is spent indexing.)
+pub(crate) fn ui(tag: &str, class: &str, text: &str) -> String {
+    let named = if tag == "summary" {
+        format!(" aria-label=\"{}\"", esc(text))
+    } else {
+        String::new()
+    };
+    format!(
+        "<{tag} class=\"{class}ormc-ui\" data-label=\"{}\"{named}></{tag}>",
+        esc(text)
+    )
+}
+
 /// A highlighted code block (mdBook's highlight.js picks up `language-*`). Long
 /// lines scroll inside the block; they never wrap inside a name.
 pub(crate) fn code_block(out: &mut String, language: &str, code: &str, class: &str) {
@@ -110,6 +142,16 @@ mod tests {
             .trim_end_matches("</script>");
         let back: Vec<String> = serde_json::from_str(json).unwrap();
         assert_eq!(back, vec![text.to_string()]);
+    }
+
+    #[test]
+    fn a_chapter_names_its_data_file() {
+        use std::path::Path;
+        assert_eq!(
+            data_file_name(Path::new("src/n-plus-one.md")),
+            "n-plus-one.json"
+        );
+        assert_eq!(data_file_name(Path::new("src/a/b.md")), "a-b.json");
     }
 
     #[test]

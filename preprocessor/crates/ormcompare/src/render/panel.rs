@@ -4,7 +4,7 @@
 //! (`statements`). Sides stand next to each other, stacked on narrow pages (CSS).
 
 use super::statements::Statements;
-use super::{code_block, esc, DataFile, PageContext, DATA_DIR};
+use super::{code_block, esc, ui, PageContext};
 use crate::capture::{Capture, SectionCapture};
 use crate::checks::{plural, Checks, Passed};
 use crate::replay::plan_of;
@@ -21,24 +21,24 @@ pub struct SideView<'a> {
     pub replayed: &'a [Replayed],
 }
 
-/// The panel's HTML, and its data file: the sides' replay plans and the notes
-/// beside statements of closed groups, which the page fetches on a reader's first
-/// Run or opened group.
+/// The panel's HTML, and its data: the sides' replay plans and the notes beside
+/// statements of closed groups, which the page fetches from its chapter's data file
+/// (`data_href`) on a reader's first Run or opened group.
 pub fn render_compare(
     compare: &Compare,
     capture: &Capture,
     sides: &[SideView<'_>],
     checks: &Checks,
     page: &PageContext,
-) -> (String, DataFile) {
-    let data_name = format!("{}.json", compare.id);
+    data_href: &str,
+) -> (String, serde_json::Value) {
     let mut out = String::new();
     let _ = write!(
         out,
         "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\"{}>",
         esc(&format!("cmp-{}", compare.id)),
         sides.len(),
-        esc(&format!("{DATA_DIR}/{data_name}")),
+        esc(data_href),
         page.attr()
     );
     out.push_str("<div class=\"ormc-bar\">");
@@ -57,13 +57,7 @@ pub fn render_compare(
         "plans": PlanSet::pack(&plans),
         "notes": notes.to_json(),
     });
-    (
-        out,
-        DataFile {
-            name: data_name,
-            json: data.to_string(),
-        },
-    )
+    (out, data)
 }
 
 /// The words beside each statement of closed groups, every distinct one once:
@@ -141,7 +135,8 @@ fn render_side(
     if let Some(error) = &side.capture.error {
         let _ = write!(
             out,
-            "<div class=\"ormc-raised\"><div class=\"ormc-label\">Raised</div><pre>{}: {}</pre></div>",
+            "<div class=\"ormc-raised\">{}<pre>{}: {}</pre></div>",
+            ui("div", "ormc-label ", "Raised"),
             esc(&error.kind),
             esc(&error.message)
         );
@@ -149,8 +144,12 @@ fn render_side(
     if let Some(result) = &side.capture.result {
         let _ = write!(
             out,
-            "<div class=\"ormc-result\"><div class=\"ormc-label\">Result · {}</div>",
-            row_count(result.total_rows)
+            "<div class=\"ormc-result\">{}",
+            ui(
+                "div",
+                "ormc-label ",
+                &format!("Result · {}", row_count(result.total_rows))
+            )
         );
         render_table(out, result, page.shown);
         out.push_str("</div>");
@@ -158,8 +157,12 @@ fn render_side(
     if !side.capture.stdout.is_empty() {
         let _ = write!(
             out,
-            "<div class=\"ormc-printed\"><div class=\"ormc-label\">Printed</div><pre>{}</pre></div>",
-            demo_engine::html::cut(side.capture.stdout.trim_end_matches('\n'), 20 * page.shown.chars)
+            "<div class=\"ormc-printed\">{}<pre>{}</pre></div>",
+            ui("div", "ormc-label ", "Printed"),
+            demo_engine::html::cut(
+                side.capture.stdout.trim_end_matches('\n'),
+                20 * page.shown.chars
+            )
         );
     }
     if !passed.is_empty() {
@@ -174,7 +177,7 @@ fn render_side(
         replayed: side.replayed,
     };
     if side.capture.statements.is_empty() && side.capture.setup.is_empty() {
-        out.push_str("<p class=\"ormc-none\">No SQL was sent.</p>");
+        out.push_str(&ui("p", "ormc-none ", "No SQL was sent."));
     } else {
         statements.render(out);
     }
@@ -287,35 +290,34 @@ mod tests {
             }],
             &checks,
             &page(),
+            "ormc-data/ch.json",
         );
+        let data = data.to_string();
         assert!(html.starts_with(
             "<div class=\"ormc ormc-compare\" id=\"cmp-x\" data-sides=\"1\" \
-             data-href=\"ormc-data/x.json\" data-limits=\""
+             data-href=\"ormc-data/ch.json\" data-limits=\""
         ));
         assert!(html.contains("Django ORM <span class=\"ormc-version\">5.2.19</span>"));
         assert!(html.contains(">3 queries</span>"));
         // The answer comes before the statements.
-        let result = html.find("Result · 1 row").unwrap();
-        let statements = html.find("SQL sent · 3 statements").unwrap();
+        let result = html.find("data-label=\"Result · 1 row\"").unwrap();
+        let statements = html.find("data-label=\"SQL sent · 3 statements\"").unwrap();
         assert!(result < statements);
         assert!(html.find("<li>3 queries</li>").unwrap() < statements);
         // The repeated statement is one entry, marked ×2.
         assert!(html.contains("data-step=\"1\" data-steps=\"2\""));
-        assert!(html.contains("<strong>×2</strong> the same statement, sent 2 times"));
-        assert!(html.contains("sent by Python's sqlite3 module itself"));
+        assert!(html.contains("<strong>×2</strong> <span class=\"ormc-ui\" data-label=\"the same statement, sent 2 times\">"));
+        assert!(html.contains("data-label=\"sent by Python&#x27;s sqlite3 module itself\""));
         assert!(html.contains("Connection set-up · 1 statement, before the code ran"));
-        assert!(html.contains("<summary>Returned 1 row</summary>"));
-        assert!(data.json.contains(
+        assert!(html.contains("<summary class=\"ormc-ui\" data-label=\"Returned 1 row\" aria-label=\"Returned 1 row\"></summary>"));
+        assert!(data.contains(
             "\"notes\":{\"sides\":[{\"setup\":[0],\"steps\":[0,1,1]}],\"texts\":[\"\",\"Returned 1 row\"]}"
         ));
         assert!(html.contains("print(&#x27;&lt;b&gt;&#x27;)"));
         assert!(html.contains("&lt;i&gt;Ada&lt;/i&gt;"));
         assert!(html.contains("[&quot;&lt;p&gt;&quot;]"));
-        assert_eq!(data.name, "x.json");
-        assert!(html.contains(" data-href=\"ormc-data/x.json\""));
-        assert!(data
-            .json
-            .contains("\"sql\":[\"PRAGMA foreign_keys = ON\",\"BEGIN \""));
+        assert!(html.contains(" data-href=\"ormc-data/ch.json\""));
+        assert!(data.contains("\"sql\":[\"PRAGMA foreign_keys = ON\",\"BEGIN \""));
         assert!(html.contains("ValueError: &lt;bad&gt;"));
         // JSON islands hold text as JSON strings, where only `</` could matter.
         let outside_islands: String = html

@@ -1,4 +1,4 @@
-use super::{code_block, esc};
+use super::{code_block, esc, ui};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -59,7 +59,11 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
     };
     code_block(out, "sql", &pretty, class);
     if pretty.trim() != sql.trim() {
-        out.push_str("<details class=\"ormc-exact\"><summary>Exact SQL sent</summary></details>");
+        let _ = write!(
+            out,
+            "<details class=\"ormc-exact\">{}</details>",
+            ui("summary", "", "Exact SQL sent")
+        );
     }
 }
 
@@ -78,16 +82,21 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     };
     if shown.len() > LONG_PARAMS_CHARS {
         let count = params.as_array().map_or(0, Vec::len);
+        let summary = format!(
+            "{label} · {count} {}",
+            if many { "lists" } else { "values" }
+        );
         let _ = write!(
             out,
-            "<details class=\"ormc-params ormc-long-params\"><summary>{label} · {count} {}</summary></details>",
-            if many { "lists" } else { "values" }
+            "<details class=\"ormc-params ormc-long-params\">{}</details>",
+            ui("summary", "", &summary)
         );
         return;
     }
     let _ = write!(
         out,
-        "<div class=\"ormc-params\"><span class=\"ormc-label\">{label}</span> <code class=\"ormc-param-values\">{}</code></div>",
+        "<div class=\"ormc-params\">{} <code class=\"ormc-param-values\">{}</code></div>",
+        ui("span", "ormc-label ", label),
         esc(&shown)
     );
 }
@@ -96,7 +105,8 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
 pub(crate) fn render_refused(out: &mut String, message: &str) {
     let _ = write!(
         out,
-        "<div class=\"ormc-refused\"><span class=\"ormc-label\">Refused by the database</span> {}</div>",
+        "<div class=\"ormc-refused\">{} {}</div>",
+        ui("span", "ormc-label ", "Refused by the database"),
         esc(message)
     );
 }
@@ -137,7 +147,7 @@ mod tests {
             long.contains("<pre class=\"ormc-sql ormc-long\">"),
             "{long}"
         );
-        assert!(long.contains("<summary>Parameters · 2000 values</summary>"));
+        assert!(long.contains("data-label=\"Parameters · 2000 values\""));
         assert!(!long.contains("1999"));
     }
 
@@ -145,7 +155,7 @@ mod tests {
     fn exact_sql_is_kept_and_escaped() {
         let mut out = String::new();
         render_sql(&mut out, "select '<x>' from t where a = 1");
-        assert!(out.contains("Exact SQL sent"));
+        assert!(out.contains("data-label=\"Exact SQL sent\""));
         assert!(out.contains("&lt;x&gt;"));
         assert!(!out.contains("<x>"));
     }

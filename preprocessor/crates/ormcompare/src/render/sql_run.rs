@@ -61,6 +61,6 @@ pub fn render_sql_run(
 fn open(out: &mut String, index: usize) {
     let _ = write!(
         out,
-        "<li class=\"ormc-stmt\" data-step=\"{index}\" data-steps=\"1\" data-kind=\"book\">"
+        "<li class=\"ormc-stmt\" data-step=\"{index}\" data-steps=\"1\">"
     );
 }

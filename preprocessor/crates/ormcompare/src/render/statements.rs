@@ -3,8 +3,8 @@
 //! connection set-up in another. Each entry carries the statements it stands for
 //! (`data-step`, `data-steps`), which the page's Run and Edit act on.
 
-use super::esc;
 use super::sql::{render_params, render_refused, render_sql};
+use super::{esc, ui};
 use crate::capture::{Origin, Statement};
 use crate::grouping::{self, Entry, BOOKKEEPING};
 use demo_engine::html::{plural, row_count};
@@ -25,16 +25,26 @@ impl Statements<'_> {
     pub(crate) fn render(&self, out: &mut String) {
         let _ = write!(
             out,
-            "<div class=\"ormc-label ormc-sql-head\">SQL sent · {}</div><ol class=\"ormc-stmts\">",
-            statement_count(self.statements.len())
+            "{}<ol class=\"ormc-stmts\">",
+            ui(
+                "div",
+                "ormc-label ormc-sql-head ",
+                &format!("SQL sent · {}", statement_count(self.statements.len()))
+            )
         );
         if !self.setup.is_empty() {
             let _ = write!(
                 out,
-                "<li class=\"ormc-group ormc-setup\" data-setup=\"{}\"><details><summary>\
-                 Connection set-up · {}, before the code ran</summary></details></li>",
+                "<li class=\"ormc-group ormc-setup\" data-setup=\"{}\"><details>{}</details></li>",
                 self.setup.len(),
-                statement_count(self.setup.len())
+                ui(
+                    "summary",
+                    "",
+                    &format!(
+                        "Connection set-up · {}, before the code ran",
+                        statement_count(self.setup.len())
+                    )
+                )
             );
         }
         for entry in grouping::entries(self.statements) {
@@ -64,27 +74,26 @@ impl Statements<'_> {
                 let _ = write!(
                     out,
                     "<li class=\"ormc-group ormc-bookkeeping\" data-step=\"{first}\" \
-                     data-steps=\"{count}\"><details><summary>{BOOKKEEPING} · {}\
-                     <span class=\"ormc-range\"> ({})</span></summary></details></li>",
-                    statement_count(*count),
-                    numbers(*first, *count)
+                     data-steps=\"{count}\"><details>{}</details></li>",
+                    ui(
+                        "summary",
+                        "",
+                        &format!(
+                            "{BOOKKEEPING} · {} ({})",
+                            statement_count(*count),
+                            numbers(*first, *count)
+                        )
+                    )
                 );
             }
         }
     }
 
     fn open(&self, out: &mut String, first: usize, count: usize, class: &str) {
-        let statement = &self.statements[first];
-        let kind = if statement.is_transaction_control() {
-            "tx"
-        } else {
-            "query"
-        };
         let _ = write!(
             out,
-            "<li class=\"ormc-stmt{class}\" data-step=\"{first}\" data-steps=\"{count}\" \
-             data-kind=\"{kind}\"><span class=\"ormc-n\">{}</span>",
-            numbers(first, count)
+            "<li class=\"ormc-stmt{class}\" data-step=\"{first}\" data-steps=\"{count}\">{}",
+            ui("span", "ormc-n ", &numbers(first, count))
         );
     }
 
@@ -93,11 +102,15 @@ impl Statements<'_> {
         if statement.origin == Origin::Driver {
             let _ = write!(
                 out,
-                "<li class=\"ormc-stmt ormc-driver\" data-step=\"{index}\"><span class=\"ormc-n\">{}</span>\
-                 <code class=\"language-sql\">{}</code> <span class=\"ormc-note\">sent by Python's \
-                 sqlite3 module itself</span></li>",
-                index + 1,
-                esc(statement.sql.trim())
+                "<li class=\"ormc-stmt ormc-driver\" data-step=\"{index}\">{}\
+                 <code class=\"language-sql\">{}</code> {}</li>",
+                ui("span", "ormc-n ", &(index + 1).to_string()),
+                esc(statement.sql.trim()),
+                ui(
+                    "span",
+                    "ormc-note ",
+                    "sent by Python's sqlite3 module itself"
+                )
             );
             return;
         }
@@ -113,13 +126,19 @@ impl Statements<'_> {
         self.open(out, first, count, " ormc-repeat");
         let _ = write!(
             out,
-            "<div class=\"ormc-times\"><strong>×{count}</strong> the same statement, sent {count} \
-             times{}</div>",
-            if statement.origin == Origin::Driver {
-                " by Python's sqlite3 module"
-            } else {
-                ""
-            }
+            "<div class=\"ormc-times\"><strong>×{count}</strong> {}</div>",
+            ui(
+                "span",
+                "",
+                &format!(
+                    "the same statement, sent {count} times{}",
+                    if statement.origin == Origin::Driver {
+                        " by Python's sqlite3 module"
+                    } else {
+                        ""
+                    }
+                )
+            )
         );
         render_sql(out, &statement.sql);
         out.push_str("<ol class=\"ormc-runs\">");
@@ -127,12 +146,12 @@ impl Statements<'_> {
             let run = &self.statements[index];
             let _ = write!(
                 out,
-                "<li data-step=\"{index}\"><span class=\"ormc-n\">{}</span>",
-                index + 1
+                "<li data-step=\"{index}\">{}",
+                ui("span", "ormc-n ", &(index + 1).to_string())
             );
             match run.params.as_array() {
                 Some(list) if list.is_empty() => {
-                    out.push_str("<span class=\"ormc-note\">no parameters</span>")
+                    out.push_str(&ui("span", "ormc-note ", "no parameters"))
                 }
                 _ => {
                     let _ = write!(
@@ -157,16 +176,20 @@ impl Statements<'_> {
             Replayed::Ran(Outcome::Rows(table)) => {
                 let _ = write!(
                     out,
-                    "<details class=\"ormc-rows\" data-step=\"{index}\"><summary>Returned {}</summary></details>",
-                    row_count(table.total_rows)
+                    "<details class=\"ormc-rows\" data-step=\"{index}\">{}</details>",
+                    ui(
+                        "summary",
+                        "",
+                        &format!("Returned {}", row_count(table.total_rows))
+                    )
                 );
             }
             Replayed::Ran(Outcome::Changed(n)) if self.statements[index].changes_rows() => {
-                let _ = write!(
-                    out,
-                    "<span class=\"ormc-changed\">{} changed</span>",
-                    row_count(*n)
-                );
+                out.push_str(&ui(
+                    "span",
+                    "ormc-changed ",
+                    &format!("{} changed", row_count(*n)),
+                ));
             }
             Replayed::Ran(Outcome::Changed(_)) => {}
             Replayed::Refused(message) => render_refused(out, message),
