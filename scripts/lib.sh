@@ -1,5 +1,5 @@
 # Shared set-up for the scripts in this folder: installs, on first use, exactly
-# the tools the book needs, into the repository (.tools/, .venv/).
+# the tools the book needs, into the repository (.tools/, .venvs/).
 # Sourced, not run.
 set -euo pipefail
 
@@ -8,7 +8,7 @@ cd "$ROOT"
 
 MDBOOK_VERSION="0.5.4"
 TOOLS="$ROOT/.tools"
-VENV="$ROOT/.venv"
+VENVS="$ROOT/.venvs"
 export PATH="$TOOLS/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -20,28 +20,61 @@ ensure_mdbook() {
   fi
 }
 
-# The Python environment with the pinned ORMs (and, with "dev", the test tools).
-# Re-installed whenever a lock file changes.
+# The stacks of snippets/targets.toml, by name, in order (the first is the one the
+# prose describes), and a stack's lock file.
+stack_names() {
+  awk '/^\[\[/ { in_stack = ($0 == "[[stack]]") }
+       in_stack && /^name *=/ { sub(/^name *= *"/, ""); sub(/".*/, ""); print }' snippets/targets.toml
+}
+stack_lock() {
+  awk -v want="$1" '/^\[\[/ { in_stack = ($0 == "[[stack]]"); name = "" }
+       in_stack && /^name *=/ { name = $0; sub(/^name *= *"/, "", name); sub(/".*/, "", name) }
+       in_stack && /^lock *=/ && name == want { sub(/^lock *= *"/, ""); sub(/".*/, ""); print "snippets/" $0 }' \
+    snippets/targets.toml
+}
+
+# A Python 3.12 or newer (Django 6 needs it): on PATH, or one of pyenv's, even
+# when pyenv has not selected it.
+find_python() {
+  local candidate
+  for candidate in python3.12 python3.13 python3.14 python3 \
+      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do
+    candidate="$(command -v "$candidate" 2>/dev/null)" || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "Python 3.12 or newer is needed (Django 6 requires it); install it, or add one with pyenv" >&2
+  exit 1
+}
+
+# The environment of the first stack, which also runs the tests.
+VENV="$VENVS/$(stack_names | head -n 1)"
+
+# One Python environment per stack (.venvs/<stack>) with its pinned libraries, and
+# with "dev" the test tools. Re-installed whenever a lock file changes.
 ensure_python() {
-  local want="snippets/requirements.lock"
-  [ "${1:-}" = "dev" ] && want="$want tests/requirements-dev.lock"
-  local stamp
-  stamp="$(cat $want | sha256sum | cut -c1-16)"
-  if [ ! -x "$VENV/bin/python" ]; then
-    local py
-    py="$(command -v python3)"
-    "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
-      echo "Python 3.11 or newer is needed (found $("$py" --version))" >&2; exit 1; }
-    say "creating the Python environment in .venv/"
-    "$py" -m venv "$VENV"
-  fi
-  if [ "$(cat "$VENV/.lock-stamp" 2>/dev/null)" != "$stamp" ]; then
-    say "installing pinned Python packages"
-    local args=()
-    for f in $want; do args+=(-r "$f"); done
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
-    echo "$stamp" > "$VENV/.lock-stamp"
-  fi
+  local python="" stack want stamp env
+  for stack in $(stack_names); do
+    env="$VENVS/$stack"
+    want="$(stack_lock "$stack")"
+    [ -f "$want" ] || { echo "snippets/targets.toml: stack $stack: no lock file $want" >&2; exit 1; }
+    [ "${1:-}" = "dev" ] && want="$want tests/requirements-dev.lock"
+    stamp="$(cat $want | sha256sum | cut -c1-16)"
+    if [ ! -x "$env/bin/python" ]; then
+      [ -n "$python" ] || python="$(find_python)"
+      say "creating the Python environment of the $stack stack in .venvs/$stack"
+      "$python" -m venv "$env"
+    fi
+    if [ "$(cat "$env/.lock-stamp" 2>/dev/null)" != "$stamp" ]; then
+      say "installing the $stack stack's pinned Python packages"
+      local args=()
+      for f in $want; do args+=(-r "$f"); done
+      "$env/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
+      echo "$stamp" > "$env/.lock-stamp"
+    fi
+  done
 }
 
 ensure_preprocessor() {

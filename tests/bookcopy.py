@@ -14,7 +14,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MDBOOK = REPO_ROOT / ".tools" / "bin" / "mdbook"
 PREPROCESSOR = REPO_ROOT / "preprocessor" / "target" / "release" / "mdbook-ormcompare"
-VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+VENVS = REPO_ROOT / ".venvs"
+# The first stack's environment: the one the tests themselves run in.
+VENV_PYTHON = VENVS / "current" / "bin" / "python"
 
 _COPIED = ("book.toml", "src", "snippets", "theme")
 
@@ -45,8 +47,8 @@ class BookCopy:
             f'command = "{PREPROCESSOR}"',
         )
         # Without Python a stale capture must stop the build; with it, it is refreshed.
-        python = VENV_PYTHON if with_python else root / "no-python-here"
-        toml = toml.replace('python = ".venv/bin/python"', f'python = "{python}"')
+        venvs = VENVS if with_python else root / "no-python-here"
+        toml = toml.replace('venvs = ".venvs"', f'venvs = "{venvs}"')
         (root / "book.toml").write_text(toml, encoding="utf-8")
 
     def write_chapter(self, name: str, text: str) -> None:

@@ -75,7 +75,9 @@ def fails_with(book: BookCopy, pattern: str) -> str:
         ),
         pytest.param(
             "# Bad\n\n```compare id=bad-new\n--- django\nCustomer.objects.count()\n```\n",
-            r"src/bad\.md:3: the capture of `bad-new` does not exist yet; run `scripts/capture`",
+            r"src/bad\.md:3: the capture of `bad-new` with the current releases on SQLite "
+            r"\(snippets/captures/current-sqlite/bad-new\.json\) does not exist yet; "
+            r"run `scripts/capture`",
             id="missing-capture",
         ),
         pytest.param(
@@ -170,14 +172,15 @@ def test_stale_capture_names_the_snippet_and_the_command(book: BookCopy) -> None
     book.edit("src/how-to-read.md", 'filter(city="London")', 'filter(city="Boston")')
     fails_with(
         book,
-        r"src/how-to-read\.md:\d+: the capture of `read-first-look` is stale: .*; "
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` with the current releases on "
+        r"SQLite \(snippets/captures/current-sqlite/read-first-look\.json\) is stale: .*; "
         r"run `scripts/capture`",
     )
 
 
 def test_stale_inputs_outside_the_chapter_count_too(book: BookCopy) -> None:
     book.edit("snippets/fixtures.sql", "'Ada Lovelace'", "'Ada King'")
-    fails_with(book, r"the capture of `read-first-look` is stale")
+    fails_with(book, r"the capture of `read-first-look` with the .* is stale")
 
 
 def test_failed_query_count_assertion(book: BookCopy) -> None:
@@ -205,7 +208,7 @@ def test_failed_same_rows_assertion_with_recapture(tmp_path) -> None:
     )
     fails_with(book, r"src/bad\.md:6: `bad-rows`: `same-rows`: the `sqlalchemy` section's result")
     # The build captured the new snippet with the real ORMs on its way.
-    assert (book.root / "snippets/captures/bad-rows.json").is_file()
+    assert (book.root / "snippets/captures/current-sqlite/bad-rows.json").is_file()
 
 
 def test_an_exception_in_a_snippet_points_at_its_line(tmp_path) -> None:
@@ -222,12 +225,14 @@ def test_an_exception_in_a_snippet_points_at_its_line(tmp_path) -> None:
 
 
 def test_an_edited_capture_is_caught_and_named_with_what_to_run(book: BookCopy) -> None:
-    book.edit("snippets/captures/read-first-look.json", '"Ada Lovelace"', '"Ada King"')
+    book.edit(
+        "snippets/captures/current-sqlite/read-first-look.json", '"Ada Lovelace"', '"Ada King"'
+    )
     fails_with(
         book,
-        r"src/how-to-read\.md:\d+: the capture of `read-first-look` "
-        r"\(snippets/captures/read-first-look\.json\) was changed after it was made \(its "
-        r"checksum does not match\); run `scripts/capture`",
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` with the current releases on "
+        r"SQLite \(snippets/captures/current-sqlite/read-first-look\.json\) was changed after it "
+        r"was made \(its checksum does not match\); run `scripts/capture`",
     )
 
 
@@ -343,15 +348,15 @@ def test_issue_11_defects_in_chapters(book: BookCopy, chapter: str, pattern: str
 
 
 def test_issue_11_defect_1_an_empty_capture_is_named_not_a_panic(book: BookCopy) -> None:
-    capture = book.root / "snippets/captures/read-first-look.json"
+    capture = book.root / "snippets/captures/current-sqlite/read-first-look.json"
     data = json.loads(capture.read_text(encoding="utf-8"))
     data["sections"] = []
     capture.write_text(json.dumps(data), encoding="utf-8")
     fails_with(
         book,
-        r"src/how-to-read\.md:\d+: the capture of `read-first-look` "
-        r"\(snippets/captures/read-first-look\.json\) holds the sections \[\] but the block has "
-        r"\[django, sqlalchemy\]; run `scripts/capture`",
+        r"src/how-to-read\.md:\d+: the capture of `read-first-look` with the current releases on "
+        r"SQLite \(snippets/captures/current-sqlite/read-first-look\.json\) holds the sections "
+        r"\[\] but the block has \[django, sqlalchemy\]; run `scripts/capture`",
     )
 
 
@@ -383,7 +388,7 @@ def test_issue_11_defect_1_an_empty_capture_is_named_not_a_panic(book: BookCopy)
 def test_issue_11_defect_12_captures_are_checked_not_trusted(
     book: BookCopy, edit: Callable[[dict[str, Any]], None], pattern: str
 ) -> None:
-    capture = book.root / "snippets/captures/read-first-look.json"
+    capture = book.root / "snippets/captures/current-sqlite/read-first-look.json"
     text = capture.read_text(encoding="utf-8")
     data = json.loads(text)
     edit(data)
@@ -420,8 +425,8 @@ def test_issue_11_defect_7_a_crash_is_blamed_on_its_block_and_the_rest_is_saved(
     )
     message = fails_with(book, r"src/bad\.md:9: `bad-crash`, section `django`: ProcessExited")
     assert "bad-harmless" not in message
-    assert (book.root / "snippets/captures/bad-harmless.json").is_file()
-    assert not (book.root / "snippets/captures/bad-crash.json").exists()
+    assert (book.root / "snippets/captures/current-sqlite/bad-harmless.json").is_file()
+    assert not (book.root / "snippets/captures/current-sqlite/bad-crash.json").exists()
 
 
 def test_issue_11_defect_8_a_snippet_that_changes_the_book_fails(tmp_path: Path) -> None:

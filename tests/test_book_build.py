@@ -6,6 +6,7 @@ import json
 import re
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,81 @@ def test_schema_diagram_and_versions_come_from_the_sources(book: BookCopy) -> No
     for table in tables:
         assert 'class="ormc-schema-title"' in html
         assert f">{table}</text>" in html
-    assert "5.2." in html and "2.1." in html  # Django and SQLAlchemy versions
+    # One column per stack, with each stack's own Django and SQLAlchemy.
+    table = html[html.index('<table class="ormc-versions">') :]
+    table = table[: table.index("</table>")]
+    assert "<th>current releases</th><th>previous releases</th>" in table
+    for stack in ("current", "lts"):
+        lock = (REPO_ROOT / "snippets" / "stacks" / f"{stack}.lock").read_text(encoding="utf-8")
+        for library in ("Django", "SQLAlchemy"):
+            (version,) = re.findall(rf"^{library}==(\S+)$", lock, re.MULTILINE)
+            assert f"<td>{library}</td>" in table and version in table, (stack, library)
+
+
+def _side_differences(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether one side's captures differ on two stacks, as a reader's code would see."""
+
+    def statements(side: dict[str, Any]) -> list[tuple[str, str, bool]]:
+        return [(s["sql"], json.dumps(s["params"]), s["many"]) for s in side["statements"]]
+
+    def raised(side: dict[str, Any]) -> str | None:
+        return side["error"]["type"] if side["error"] else None
+
+    return (
+        statements(before) != statements(now)
+        or before["query_count"] != now["query_count"]
+        or before["result"] != now["result"]
+        or raised(before) != raised(now)
+        or before["stdout"] != now["stdout"]
+    )
+
+
+def _differing_sides() -> dict[str, list[int]]:
+    """Comparison id -> the sides whose LTS capture differs from the current one,
+    read straight from the capture files (independently of the preprocessor)."""
+    captures = REPO_ROOT / "snippets" / "captures"
+    found: dict[str, list[int]] = {}
+    for current in sorted((captures / "current-sqlite").glob("*.json")):
+        now = json.loads(current.read_text(encoding="utf-8"))
+        before = json.loads((captures / "lts-sqlite" / current.name).read_text(encoding="utf-8"))
+        sides = [
+            index
+            for index, (b, n) in enumerate(zip(before["sections"], now["sections"], strict=True))
+            if _side_differences(b, n)
+        ]
+        if sides:
+            found[current.stem] = sides
+    return found
+
+
+def test_the_upgrade_page_lists_exactly_the_comparisons_that_differ(book: BookCopy) -> None:
+    differing = _differing_sides()
+    assert len(differing) >= 10, "Django 6.1 and SQLAlchemy 2.1 change the SQL of many panels"
+    html = book.html("upgrading.html")
+    listed = re.findall(r'<div class="ormc-upgrade-item" id="up-([^"]+)">', html)
+    assert sorted(listed) == sorted(differing)
+    assert len(listed) == len(set(listed))
+    # Each entry links to its panel, under the chapter's heading.
+    entry = html[html.index('id="up-bulk-create-batches"') :]
+    entry = entry[: entry.index('<div class="ormc-upgrade-item"', 1)]
+    assert 'href="bulk-loading.html#cmp-bulk-create-batches"' in entry
+    assert "Django ORM 5.2.19 → 6.1.3:</strong> 2 queries, was 3" in entry
+    assert "<del" in entry and "<ins" in entry
+
+
+def test_a_panel_marks_each_side_the_previous_releases_change(book: BookCopy) -> None:
+    differing = _differing_sides()
+    for chapter in chapters():
+        html = book.html(chapter.with_suffix(".html").name)
+        for snippet_id in compare_ids(chapter.read_text(encoding="utf-8")):
+            start = html.index(f'id="cmp-{snippet_id}"')
+            panel = html[start : html.find('<div class="ormc ormc-compare"', start + 1)]
+            sides = panel.split('<section class="ormc-side"')[1:]
+            marked = [i for i, side in enumerate(sides) if 'class="ormc-upgrade"' in side]
+            assert marked == differing.get(snippet_id, []), snippet_id
+    html = book.html("bulk-loading.html")
+    panel = html[html.index('id="cmp-bulk-create-batches"') :]
+    assert "Django ORM 5.2.19:</span> 3 queries, not 2</summary>" in panel
 
 
 def test_mdbook_features_keep_working(book: BookCopy) -> None:

@@ -22,11 +22,17 @@ def test_recapturing_everything_reproduces_every_byte(tmp_path: pytest.TempPathF
     copy = BookCopy(tmp_path, with_python=True)
     done = copy.capture("--all")
     assert done.returncode == 0, done.stderr
-    committed = sorted((REPO_ROOT / "snippets" / "captures").glob("*.json"))
-    fresh = sorted((copy.root / "snippets" / "captures").glob("*.json"))
-    assert [p.name for p in fresh] == [p.name for p in committed]
+    # Every target's folder: snippets/captures/<stack>-<database>/<id>.json.
+    committed_dir = REPO_ROOT / "snippets" / "captures"
+    fresh_dir = copy.root / "snippets" / "captures"
+    committed = sorted(p.relative_to(committed_dir) for p in committed_dir.glob("*/*.json"))
+    fresh = sorted(p.relative_to(fresh_dir) for p in fresh_dir.glob("*/*.json"))
+    assert {p.parent.name for p in committed} == {"current-sqlite", "lts-sqlite"}
+    assert fresh == committed
     changed = [
-        p.name for p, q in zip(committed, fresh, strict=True) if p.read_bytes() != q.read_bytes()
+        str(p)
+        for p in committed
+        if (committed_dir / p).read_bytes() != (fresh_dir / p).read_bytes()
     ]
     assert not changed, f"re-capturing changed {changed}: run scripts/capture and commit"
 
@@ -39,4 +45,7 @@ def test_an_edited_snippet_is_stale_until_recaptured(tmp_path: pytest.TempPathFa
     assert "is stale" in check.stderr and "read-first-look" in check.stderr
     assert copy.capture().returncode == 0
     assert copy.capture("--check").returncode == 0
-    assert "Boston" in (copy.root / "snippets/captures/read-first-look.json").read_text()
+    assert (
+        "Boston"
+        in (copy.root / "snippets/captures/current-sqlite/read-first-look.json").read_text()
+    )

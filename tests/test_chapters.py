@@ -18,6 +18,7 @@ NOT_TOPICS = {
     "decision-guide.md",
     "pitfalls.md",
     "rosetta.md",
+    "upgrading.md",
 }
 CLOSING = "## What this means when you choose"
 MIN_COMPARISONS = 3

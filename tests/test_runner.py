@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -262,6 +263,9 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# The tests run in the first stack's environment.
+CURRENT_LOCK = REPO_ROOT / "snippets" / "stacks" / "current.lock"
+
 # The limits a request from the preprocessor carries (book.toml's defaults).
 LIMITS = {
     "seconds": 30,
@@ -276,6 +280,8 @@ def _request(
     snippets: dict[str, list[tuple[str, str]]], max_rows: int = 1000, **limits: float
 ) -> dict[str, Any]:
     return {
+        "lock": str(CURRENT_LOCK),
+        "database": "sqlite",
         "max_rows": max_rows,
         "jobs": 2,
         "limits": {**LIMITS, **limits},
@@ -354,8 +360,11 @@ def test_response_shape_and_versions(response: dict[str, Any]) -> None:
     assert list(versions)[:2] == ["python", "sqlite"]
     # Every library pinned in the lock, by its lower-cased name.
     assert {"django", "sqlalchemy", "django-cte", "asgiref"} <= set(versions)
-    assert response["versions"]["django"] == "5.2.19"
-    assert response["versions"]["sqlalchemy"] == "2.1.9"
+    # The versions of the lock the request names, as installed.
+    lock = CURRENT_LOCK.read_text(encoding="utf-8")
+    for name in ("Django", "SQLAlchemy"):
+        (pinned,) = re.findall(rf"^{name}==(\S+)$", lock, re.MULTILINE)
+        assert response["versions"][name.lower()] == pinned
     assert [snippet["id"] for snippet in response["snippets"]] == list(SNIPPETS)
     section = response["snippets"][0]["sections"][0]
     assert list(section) == ["kind", "setup", "statements", "result", "stdout", "error"]
@@ -605,6 +614,7 @@ def test_max_rows_cuts_rows_but_counts_all() -> None:
         b'{"snippets": [{"id": "x"}]}',
         b'{"snippets": [], "max_rowz": 3}',
         b'{"snippets": [], "limits": {"seconds": 0}}',
+        b'{"lock": "x", "database": "oracle", "snippets": [], "max_rows": 1, "limits": {}}',
     ],
 )
 def test_malformed_request_exits_non_zero(payload: bytes) -> None:

@@ -442,8 +442,12 @@
     list.querySelectorAll('pre').forEach(markScrollable);
   }
 
+  // The disclosures whose content comes from the chapter's data file or a replay;
+  // the others (a side's upgrade marker) hold theirs already.
+  var FILLED = '.ormc-rows, .ormc-exact, .ormc-long-params, .ormc-group > details';
+
   function fill(details) {
-    if (details.dataset.filled) return;
+    if (details.dataset.filled || !details.matches(FILLED)) return;
     details.dataset.filled = '1';
     var block = blockOf(details);
     var holder = document.createElement('div');

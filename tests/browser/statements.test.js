@@ -1,6 +1,6 @@
 // Edit, then Run, unchanged: every statement the book shows, run in Chromium by
 // the page's engine on its side's plan, must give the rows the ORM got when the
-// book was captured (snippets/captures/ID.json), or be refused with the same
+// book was captured (snippets/captures/current-sqlite/ID.json), or be refused with the same
 // words. `sql run` blocks must give the rows the build shows.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { BOOK, useBook } = require('./support');
 
-const CAPTURES = path.resolve(__dirname, '../../snippets/captures');
+const CAPTURES = path.resolve(__dirname, '../../snippets/captures/current-sqlite');
 const book = useBook({ before, after });
 
 // How a captured value reads in a cell the engine renders (demo_engine::html).

@@ -7,7 +7,6 @@ SNIPPETS_DIR = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = SNIPPETS_DIR / "schema.sql"
 FIXTURES_FILE = SNIPPETS_DIR / "fixtures.sql"
 MODELS_DIR = SNIPPETS_DIR / "models"
-LOCK_FILE = SNIPPETS_DIR / "requirements.lock"
 KINDS_FILE = SNIPPETS_DIR / "kinds.toml"
 
 

@@ -6,6 +6,9 @@ from typing import Any
 
 from orm_runner.isolation import Limits
 
+# The databases the runner can record on.
+DATABASES = ("sqlite",)
+
 
 class RequestError(ValueError):
     """The request is malformed (the runner exits with a non-zero code)."""
@@ -25,6 +28,10 @@ class SnippetRequest:
 
 @dataclass(frozen=True)
 class Request:
+    # The stack's lock file: the libraries whose versions the answer reports.
+    lock: str
+    # The database the sections run on (the only one so far: "sqlite").
+    database: str
     max_rows: int
     snippets: list[SnippetRequest]
     # The limits are book.toml's; the preprocessor sends them with every request.
@@ -96,14 +103,25 @@ def parse_request(text: str) -> Request:
     except json.JSONDecodeError as exc:
         raise RequestError(f"not JSON: {exc}") from None
     fields = _object(
-        value, "request", {"snippets", "max_rows", "limits"}, {"jobs", "watch", "isolate"}
+        value,
+        "request",
+        {"lock", "database", "snippets", "max_rows", "limits"},
+        {"jobs", "watch", "isolate"},
     )
+    database = _typed(fields["database"], str, "request.database")
+    if database not in DATABASES:
+        raise RequestError(
+            f"request.database: {database!r} is not one this runner records on "
+            f"({', '.join(DATABASES)})"
+        )
     max_rows = _typed(fields["max_rows"], int, "request.max_rows")
     if max_rows < 0:
         raise RequestError("request.max_rows: must not be negative")
     snippets = _typed(fields["snippets"], list, "request.snippets")
     watch = _typed(fields.get("watch", []), list, "request.watch")
     return Request(
+        lock=_typed(fields["lock"], str, "request.lock"),
+        database=database,
         max_rows=max_rows,
         snippets=[_snippet(item, f"request.snippets[{i}]") for i, item in enumerate(snippets)],
         limits=_limits(fields["limits"]),

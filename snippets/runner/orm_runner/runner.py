@@ -7,13 +7,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from orm_runner import execute, recording
 from orm_runner.budget import SectionTimeout, time_limit
 from orm_runner.execute import ErrorInfo, Outcome, error_info
 from orm_runner.isolation import run_isolated
-from orm_runner.paths import LOCK_FILE
 from orm_runner.protocol import Request
 from orm_runner.recording import Recorder
 from orm_runner.sections import KINDS, SectionContext
@@ -24,10 +24,11 @@ from orm_runner.watch import Watcher
 Response = dict[str, Any]
 
 
-def versions() -> dict[str, str]:
-    """Python, its SQLite, and every library pinned in ``requirements.lock`` (lower-cased)."""
+def versions(lock: Path) -> dict[str, str]:
+    """Python, its SQLite, and every library pinned in the stack's ``lock`` file
+    (lower-cased), as installed."""
     pinned = {}
-    for line in LOCK_FILE.read_text(encoding="utf-8").splitlines():
+    for line in lock.read_text(encoding="utf-8").splitlines():
         name = line.split("#", 1)[0].split("==", 1)[0].strip()
         if name:
             pinned[name.lower()] = metadata.version(name)
@@ -183,7 +184,7 @@ def run_request(request: Request, emit: Callable[[Response], None]) -> None:
     have answered (in the order they finish).
     """
     setup_errors = _prepare_kinds(request)
-    emit({"versions": versions()})
+    emit({"versions": versions(Path(request.lock))})
     tasks: list[tuple[int, int, str, str]] = [
         (s, i, section.kind, section.code)
         for s, snippet in enumerate(request.snippets)

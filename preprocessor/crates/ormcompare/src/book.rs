@@ -83,6 +83,28 @@ pub fn compares(found: &[Found]) -> impl Iterator<Item = (usize, &Compare)> {
     })
 }
 
+/// The text of the last heading before byte `at` of a chapter's Markdown (headings
+/// inside code blocks do not count), for naming a snippet by where it stands.
+pub fn heading_before(markdown: &str, at: usize) -> Option<String> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut last = None;
+    let mut current: Option<String> = None;
+    let before = markdown.get(..at).unwrap_or(markdown);
+    for event in Parser::new(before) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => current = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => last = current.take(),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(heading) = current.as_mut() {
+                    heading.push_str(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+    last.filter(|h| !h.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +139,13 @@ mod tests {
         assert_eq!((found[0].chapter, found[0].line), (0, 3));
         assert_eq!((found[1].chapter, found[1].line), (1, 5));
         assert_eq!(compares(&found).count(), 1);
+    }
+
+    #[test]
+    fn a_snippet_is_named_by_the_heading_above_it() {
+        let text = "# Title\n\n## First `part`\n\n```python\n# not a heading\n```\n\nHere.\n";
+        let at = text.find("Here").unwrap();
+        assert_eq!(heading_before(text, at).as_deref(), Some("First part"));
+        assert_eq!(heading_before(text, 0), None);
     }
 }

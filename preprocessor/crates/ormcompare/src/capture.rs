@@ -9,7 +9,7 @@
 //! so a capture edited by hand, emptied or cut short is found and re-made. The
 //! statements' rows are checked again when the build replays them (`replay`).
 
-use crate::inputs::{sha256_hex, SharedInputs};
+use crate::inputs::sha256_hex;
 use crate::syntax::Compare;
 use demo_engine::{Table, Value};
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub struct SnippetError {
 
 impl Statement {
     /// The statement's first keyword, upper-cased.
-    fn verb(&self) -> String {
+    pub fn verb(&self) -> String {
         self.sql
             .trim_start()
             .split(|c: char| !c.is_ascii_alphabetic())
@@ -198,7 +198,7 @@ impl Capture {
 /// that died). Errors are `(line, message)`, at the block's or the section's line.
 pub fn from_answer(
     compare: &Compare,
-    shared: &SharedInputs,
+    input_hash: String,
     versions: &BTreeMap<String, String>,
     mut sections: Vec<SectionCapture>,
 ) -> Result<Capture, Vec<(usize, String)>> {
@@ -242,7 +242,7 @@ pub fn from_answer(
     }
     let mut capture = Capture {
         id: compare.id.clone(),
-        input_hash: shared.snippet_hash(compare),
+        input_hash,
         versions: versions.clone(),
         sections,
         checksum: String::new(),

@@ -3,7 +3,7 @@
 
 use crate::capture::{Capture, SectionCapture};
 use crate::replay::short;
-use crate::syntax::{Compare, Section, SqlRun};
+use crate::syntax::{Compare, Expect, Section, SqlRun};
 use demo_engine::Outcome;
 
 /// A promise that held, phrased for the reader.
@@ -24,11 +24,13 @@ pub struct Failed {
     pub message: String,
 }
 
-pub fn check(compare: &Compare, capture: &Capture) -> Result<Checks, Vec<Failed>> {
+/// The block's promises, as they hold on `database` (`queries@postgresql=2`
+/// overrides `queries=3` there), against its capture on that database.
+pub fn check(compare: &Compare, capture: &Capture, database: &str) -> Result<Checks, Vec<Failed>> {
     let mut checks = Checks::default();
     let mut failed = Vec::new();
     for (section, captured) in compare.sections.iter().zip(&capture.sections) {
-        match check_section(section, captured) {
+        match check_section(section, &section.expect.on_database(database), captured) {
             Ok(p) => checks.sections.push(p),
             Err(f) => failed.push(f),
         }
@@ -46,14 +48,18 @@ pub fn check(compare: &Compare, capture: &Capture) -> Result<Checks, Vec<Failed>
     }
 }
 
-fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Passed>, Failed> {
+fn check_section(
+    section: &Section,
+    expect: &Expect,
+    captured: &SectionCapture,
+) -> Result<Vec<Passed>, Failed> {
     let key = section.kind.key();
     let fail = |message: String| Failed {
         line: section.line,
         message,
     };
     let mut passed = Vec::new();
-    match (&captured.error, &section.expect.raises) {
+    match (&captured.error, &expect.raises) {
         (None, None) => {}
         (Some(error), None) => {
             return Err(Failed {
@@ -79,7 +85,7 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
         }
         (Some(error), Some(_)) => passed.push(Passed(format!("raises {}", error.kind))),
     }
-    if let Some(expected) = section.expect.queries {
+    if let Some(expected) = expect.queries {
         let actual = captured.query_count;
         if actual != expected {
             return Err(fail(format!(
@@ -93,7 +99,7 @@ fn check_section(section: &Section, captured: &SectionCapture) -> Result<Vec<Pas
             plural(actual, "query", "queries")
         )));
     }
-    if let Some(expected) = section.expect.rows {
+    if let Some(expected) = expect.rows {
         let actual = captured.result.as_ref().map(|t| t.total_rows);
         if actual != Some(expected) {
             let found = actual.map_or("no result".to_string(), |n| {

@@ -9,10 +9,11 @@ pub struct Settings {
     /// Folder with schema.sql, fixtures.sql, models/, runner/ and captures/.
     #[serde(default = "default_snippets")]
     pub snippets: PathBuf,
-    /// The Python that has the pinned ORMs; when it is missing, stale captures
-    /// stop the build instead of being refreshed.
-    #[serde(default = "default_python")]
-    pub python: PathBuf,
+    /// The folder of the stacks' Python environments (`<venvs>/<stack>/bin/python`);
+    /// when a stack's is missing, its stale captures stop the build instead of being
+    /// refreshed.
+    #[serde(default = "default_venvs")]
+    pub venvs: PathBuf,
     /// Refresh stale captures during `mdbook build` / `serve` when Python is there.
     #[serde(default = "default_true")]
     pub recapture: bool,
@@ -59,8 +60,8 @@ pub struct Settings {
 fn default_snippets() -> PathBuf {
     "snippets".into()
 }
-fn default_python() -> PathBuf {
-    ".venv/bin/python".into()
+fn default_venvs() -> PathBuf {
+    ".venvs".into()
 }
 fn default_true() -> bool {
     true
@@ -72,7 +73,14 @@ pub struct Paths {
     pub root: PathBuf,
     pub snippets: PathBuf,
     pub captures: PathBuf,
-    pub python: PathBuf,
+    pub venvs: PathBuf,
+}
+
+impl Paths {
+    /// The Python of a stack's environment.
+    pub fn python(&self, stack: &crate::targets::Stack) -> PathBuf {
+        self.venvs.join(&stack.name).join("bin").join("python")
+    }
 }
 
 impl Settings {
@@ -129,7 +137,7 @@ impl Settings {
         Paths {
             root: root.to_path_buf(),
             captures: snippets.join("captures"),
-            python: root.join(&self.python),
+            venvs: root.join(&self.venvs),
             snippets,
         }
     }

@@ -23,3 +23,5 @@ pub mod rosetta;
 pub mod runner;
 pub mod scan;
 pub mod syntax;
+pub mod targets;
+pub mod upgrade;

@@ -113,8 +113,13 @@ fn capture(root: PathBuf, all: bool, check: bool, shared_process: bool) -> anyho
         }
     } else {
         for orphan in &orphans {
-            std::fs::remove_file(orphan)
-                .with_context(|| format!("cannot remove {}", orphan.display()))?;
+            // A folder of captures of a target no longer in snippets/targets.toml.
+            let removed = if orphan.is_dir() {
+                std::fs::remove_dir_all(orphan)
+            } else {
+                std::fs::remove_file(orphan)
+            };
+            removed.with_context(|| format!("cannot remove {}", orphan.display()))?;
             eprintln!("removed {} (no snippet uses it)", orphan.display());
         }
     }

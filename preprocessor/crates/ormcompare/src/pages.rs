@@ -2,16 +2,20 @@
 //! the replays and checks its panel depends on.
 
 use crate::bench;
-use crate::book::{compares, ChapterText, Found};
+use crate::book::{compares, heading_before, ChapterText, Found};
 use crate::capture::Capture;
-use crate::checks;
+use crate::captures::Captures;
+use crate::checks::{self, Checks};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::project::Project;
-use crate::render::{self, PageContext, SideView, DATA_DIR};
+use crate::render::{self, ChangedChapter, ChangedCompare, PageContext, SideView, DATA_DIR};
 use crate::replay;
-use crate::rosetta::{self, Target};
+use crate::rosetta::{self, Target as RosettaTarget};
 use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun};
+use crate::targets::Target;
+use crate::upgrade::{self, SideChange};
 use demo_engine::html::Shown;
+use demo_engine::plan::Replayed;
 use demo_engine::TableInfo;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -20,9 +24,13 @@ use std::path::Path;
 pub struct Pages<'a> {
     project: &'a Project,
     chapters: &'a [ChapterText],
-    captures: &'a HashMap<String, Capture>,
+    found: &'a [Found],
+    captures: &'a Captures,
     tables: Vec<TableInfo>,
-    rosetta: HashMap<&'a str, Target<'a>>,
+    rosetta: HashMap<&'a str, RosettaTarget<'a>>,
+    /// What the previous stack did differently, by comparison id: the sides that
+    /// differ (empty: none, or no previous stack).
+    changes: HashMap<&'a str, Vec<SideChange>>,
     mdbook_version: &'a str,
     page: PageContext,
 }
@@ -32,7 +40,7 @@ impl<'a> Pages<'a> {
         project: &'a Project,
         chapters: &'a [ChapterText],
         found: &'a [Found],
-        captures: &'a HashMap<String, Capture>,
+        captures: &'a Captures,
         mdbook_version: &'a str,
     ) -> Result<Pages<'a>, Diagnostics> {
         let tables = project.db.tables().map_err(|e| {
@@ -46,12 +54,34 @@ impl<'a> Pages<'a> {
                 chars: settings.shown_chars,
             },
         );
+        let primary = |compare: &Compare| project.store().primary(compare);
+        let changes = compares(found)
+            .map(|(_, compare)| {
+                let current = primary(compare);
+                let previous = Target {
+                    stack: PREVIOUS_STACK,
+                    ..current
+                };
+                let libraries: Vec<&str> =
+                    compare.sections.iter().map(|s| s.kind.library()).collect();
+                let changed = match (
+                    captures.get(previous, &compare.id),
+                    captures.get(current, &compare.id),
+                ) {
+                    (Some(before), Some(now)) => upgrade::changes(before, now, &libraries),
+                    _ => Vec::new(),
+                };
+                (compare.id.as_str(), changed)
+            })
+            .collect();
         Ok(Pages {
             project,
             chapters,
+            found,
             captures,
             tables,
-            rosetta: rosetta_targets(chapters, found, captures),
+            changes,
+            rosetta: rosetta_targets(chapters, found, captures, primary),
             mdbook_version,
             page,
         })
@@ -64,7 +94,7 @@ impl<'a> Pages<'a> {
     ) -> Result<(String, Option<serde_json::Value>), Vec<Diagnostic>> {
         let path = self.chapters[item.chapter].path.as_path();
         if let Snippet::Compare(compare) = &item.snippet {
-            let (html, data) = self.render_compare(path, compare, &self.captures[&compare.id])?;
+            let (html, data) = self.render_compare(path, compare)?;
             return Ok((html, Some(data)));
         }
         self.render_block(path, item).map(|html| (html, None))
@@ -85,10 +115,18 @@ impl<'a> Pages<'a> {
             Snippet::Rosetta(groups) => rosetta::resolve(path, groups, &self.rosetta)
                 .map(|views| render::render_rosetta(&views)),
             Snippet::Chart(chart) => self.render_chart(path, item.line, chart),
+            Snippet::UpgradeChanges => Ok(self.render_upgrade_page(path)),
             Snippet::Versions => {
-                let versions = versions_of(self.captures).map_err(at)?;
+                let targets = &self.project.targets;
+                let mut stacks = Vec::new();
+                for (index, stack) in targets.stacks.iter().enumerate() {
+                    let versions = versions_of(self.captures, index, targets).map_err(at)?;
+                    stacks.push((stack.label.as_str(), versions));
+                }
+                let columns: Vec<(&str, &BTreeMap<String, String>)> =
+                    stacks.iter().map(|(label, v)| (*label, v)).collect();
                 Ok(render::render_versions(
-                    &versions,
+                    &columns,
                     &[
                         (
                             "SQLite (bundled in the build)",
@@ -106,43 +144,156 @@ impl<'a> Pages<'a> {
         &self,
         path: &Path,
         compare: &Compare,
-        capture: &Capture,
     ) -> Result<(String, serde_json::Value), Vec<Diagnostic>> {
-        let settings = &self.project.settings;
-        let mut replays = Vec::new();
-        for (section, captured) in compare.sections.iter().zip(&capture.sections) {
-            let replayed =
-                replay::replay_section(&self.project.db, settings.engine_limits(), captured)
-                    .map_err(|e| {
-                        vec![Diagnostic::new(
+        let store = self.project.store();
+        let primary = store.primary(compare);
+        let capture = self.capture(primary, compare);
+        let mut shown_replays = Vec::new();
+        let mut checks = None;
+        let mut errors = Vec::new();
+        for target in store.targets_of(compare) {
+            let captured = self.capture(target, compare);
+            // Another stack's capture of the same statements replays alike: once is enough.
+            let replayable =
+                store.replays(target) && (target == primary || !same_statements(captured, capture));
+            if replayable {
+                match self.replay(path, compare, target, captured) {
+                    Ok(replays) if target == primary => shown_replays = replays,
+                    Ok(_) => {}
+                    Err(mut e) => errors.append(&mut e),
+                }
+            }
+            // A block's promises are about the stack the prose describes, on each database.
+            if target.stack == primary.stack {
+                let database = &self.project.targets.databases[target.database].name;
+                match checks::check(compare, captured, database) {
+                    Ok(passed) if target == primary => checks = Some(passed),
+                    Ok(_) => {}
+                    Err(failed) => errors.extend(failed.into_iter().map(|f| {
+                        Diagnostic::new(
                             path,
-                            section.line,
-                            format!("`{}`, section `{}`: {e}", compare.id, section.kind.key()),
-                        )]
-                    })?;
-            replays.push(replayed);
+                            f.line,
+                            format!("`{}`{}: {}", compare.id, self.on(target), f.message),
+                        )
+                    })),
+                }
+            }
         }
-        let checks = checks::check(compare, capture).map_err(|failed| {
-            failed
-                .into_iter()
-                .map(|f| Diagnostic::new(path, f.line, format!("`{}`: {}", compare.id, f.message)))
-                .collect::<Vec<_>>()
-        })?;
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let checks: Checks = checks.unwrap_or_default();
+        let changes = self.changes.get(compare.id.as_str());
         let sides: Vec<SideView<'_>> = compare
             .sections
             .iter()
             .zip(&capture.sections)
-            .zip(&replays)
-            .map(|((section, captured), replayed)| SideView {
+            .zip(&shown_replays)
+            .enumerate()
+            .map(|(index, ((section, captured), replayed))| SideView {
                 section,
                 capture: captured,
                 replayed,
+                upgrade: changes.and_then(|c| c.iter().find(|change| change.side == index)),
             })
             .collect();
         let href = format!("{DATA_DIR}/{}", render::data_file_name(path));
         Ok(render::render_compare(
             compare, capture, &sides, &checks, &self.page, &href,
         ))
+    }
+
+    /// The capture of a comparison on one of its targets; every one was made fresh
+    /// before rendering began.
+    fn capture(&self, target: Target, compare: &Compare) -> &'a Capture {
+        self.captures
+            .get(target, &compare.id)
+            .expect("every comparison is captured on each of its targets before rendering")
+    }
+
+    /// ` (previous releases on SQLite)` for messages about a target other than the
+    /// primary one.
+    fn on(&self, target: Target) -> String {
+        if target == Target::PRIMARY {
+            String::new()
+        } else {
+            format!(" ({})", self.project.targets.describe(target))
+        }
+    }
+
+    /// Each section of a capture replayed on the build's SQLite.
+    fn replay(
+        &self,
+        path: &Path,
+        compare: &Compare,
+        target: Target,
+        capture: &Capture,
+    ) -> Result<Vec<Vec<Replayed>>, Vec<Diagnostic>> {
+        let settings = &self.project.settings;
+        compare
+            .sections
+            .iter()
+            .zip(&capture.sections)
+            .map(|(section, captured)| {
+                replay::replay_section(&self.project.db, settings.engine_limits(), captured)
+                    .map_err(|e| {
+                        vec![Diagnostic::new(
+                            path,
+                            section.line,
+                            format!(
+                                "`{}`, section `{}`{}: {e}",
+                                compare.id,
+                                section.kind.key(),
+                                self.on(target)
+                            ),
+                        )]
+                    })
+            })
+            .collect()
+    }
+
+    /// The generated page of what changes from the previous stack to the current
+    /// one, chapter by chapter in book order.
+    fn render_upgrade_page(&self, page: &Path) -> String {
+        let targets = &self.project.targets;
+        let mut chapters: Vec<ChangedChapter<'_>> = Vec::new();
+        for item in self.found {
+            let Snippet::Compare(compare) = &item.snippet else {
+                continue;
+            };
+            let Some(changes) = self
+                .changes
+                .get(compare.id.as_str())
+                .filter(|c| !c.is_empty())
+            else {
+                continue;
+            };
+            let chapter = &self.chapters[item.chapter];
+            let title = rosetta::chapter_title(&chapter.path, &chapter.content);
+            let changed = ChangedCompare {
+                id: &compare.id,
+                heading: heading_before(&chapter.content, item.range.start)
+                    .unwrap_or_else(|| title.to_string()),
+                href: format!(
+                    "{}#cmp-{}",
+                    rosetta::relative_href(page, &chapter.path),
+                    compare.id
+                ),
+                sides: changes
+                    .iter()
+                    .map(|c| (compare.sections[c.side].kind.title(), c.clone()))
+                    .collect(),
+            };
+            match chapters.last_mut() {
+                Some(last) if last.title == title => last.compares.push(changed),
+                _ => chapters.push(ChangedChapter {
+                    title,
+                    compares: vec![changed],
+                }),
+            }
+        }
+        let label = |stack: usize| targets.stacks.get(stack).map_or("", |s| s.label.as_str());
+        render::render_upgrade_page(&chapters, (label(PREVIOUS_STACK), label(0)))
     }
 
     fn render_chart(
@@ -261,41 +412,66 @@ fn has_sql(text: &str) -> bool {
     }
 }
 
-/// Every comparison of the book, by id, for the Rosetta appendix's rows.
+/// The stack the "what changes when you upgrade" comparisons start from.
+const PREVIOUS_STACK: usize = 1;
+
+/// Whether two captures of a comparison sent the same statements, with the same
+/// parameters, rows and refusals, on every side.
+fn same_statements(a: &Capture, b: &Capture) -> bool {
+    a.sections.len() == b.sections.len()
+        && a.sections
+            .iter()
+            .zip(&b.sections)
+            .all(|(a, b)| a.setup == b.setup && a.statements == b.statements)
+}
+
+/// Every comparison of the book, by id, for the Rosetta appendix's rows: its
+/// capture on its primary target.
 fn rosetta_targets<'a>(
     chapters: &'a [ChapterText],
     found: &'a [Found],
-    captures: &'a HashMap<String, Capture>,
-) -> HashMap<&'a str, Target<'a>> {
+    captures: &'a Captures,
+    primary: impl Fn(&Compare) -> Target,
+) -> HashMap<&'a str, RosettaTarget<'a>> {
     compares(found)
         .filter_map(|(chapter, compare)| {
             let chapter = &chapters[chapter];
-            let target = Target {
+            let target = RosettaTarget {
                 chapter: &chapter.path,
                 chapter_title: rosetta::chapter_title(&chapter.path, &chapter.content),
                 compare,
-                capture: captures.get(&compare.id)?,
+                capture: captures.get(primary(compare), &compare.id)?,
             };
             Some((compare.id.as_str(), target))
         })
         .collect()
 }
 
-/// The versions all captures agree on.
-fn versions_of(captures: &HashMap<String, Capture>) -> Result<BTreeMap<String, String>, String> {
-    let mut ids: Vec<&String> = captures.keys().collect();
-    ids.sort();
-    let Some(first) = ids.first() else {
-        return Err("no capture in the book to read versions from".into());
+/// The versions all captures of one stack on the first database agree on.
+fn versions_of(
+    captures: &Captures,
+    stack: usize,
+    targets: &crate::targets::Targets,
+) -> Result<BTreeMap<String, String>, String> {
+    let target = Target { stack, database: 0 };
+    let mut made: Vec<&Capture> = captures.of(target).collect();
+    made.sort_by(|a, b| a.id.cmp(&b.id));
+    let Some(first) = made.first() else {
+        return Err(format!(
+            "no capture of the {} to read versions from",
+            targets.describe(target)
+        ));
     };
-    let versions = &captures[*first].versions;
-    for id in &ids[1..] {
-        if &captures[*id].versions != versions {
+    for other in &made[1..] {
+        if other.versions != first.versions {
             return Err(format!(
-                "captures `{first}` and `{id}` were made with different versions; re-capture all \
-                 with `scripts/capture --all`"
+                "captures `{}` and `{}` of the {} were made with different versions; \
+                 re-capture all with `scripts/capture --all`",
+                first.id,
+                other.id,
+                targets.describe(target)
             ));
         }
     }
-    Ok(versions.clone())
+    Ok(first.versions.clone())
 }

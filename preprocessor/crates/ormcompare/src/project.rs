@@ -4,8 +4,7 @@
 //! rendered HTML in place of the blocks (`pages` renders each one).
 
 use crate::book::{find_snippets, ChapterText};
-use crate::capture::Capture;
-use crate::captures::{CaptureMode, CaptureStore};
+use crate::captures::{CaptureMode, CaptureStore, Captures};
 use crate::config::{Paths, Settings};
 use crate::data_files;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -13,9 +12,10 @@ use crate::inputs::SharedInputs;
 use crate::pages::Pages;
 use crate::render::{data_file_name, DataFile, DATA_DIR};
 use crate::syntax::Snippet;
+use crate::targets::Targets;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,7 @@ pub struct Project {
     pub(crate) paths: Paths,
     pub(crate) settings: Settings,
     shared: SharedInputs,
+    pub(crate) targets: Targets,
     pub(crate) db: DemoDb,
 }
 
@@ -53,31 +54,36 @@ impl Project {
                 Ok(_) => at(&fixtures_path, format!("the fixtures do not load: {e}")),
             }
         })?;
-        let shared = SharedInputs::hash(&paths.snippets, settings.max_rows)
+        let targets_file = paths.snippets.join(crate::targets::FILE);
+        let targets = Targets::load(&paths.snippets)
+            .map_err(|e| at(&targets_file, format!("the capture targets: {e}")))?;
+        let shared = SharedInputs::hash(&paths.snippets, settings.max_rows, &targets)
             .map_err(|e| at(&paths.snippets, e))?;
         Ok(Project {
             paths,
             settings,
             shared,
+            targets,
             db,
         })
     }
 
-    fn store(&self) -> CaptureStore<'_> {
+    pub(crate) fn store(&self) -> CaptureStore<'_> {
         CaptureStore {
             paths: &self.paths,
             settings: &self.settings,
             shared: &self.shared,
+            targets: &self.targets,
         }
     }
 
-    /// Makes sure every comparison in the chapters has a fresh capture, running
-    /// the Python runner as `mode` allows. Returns the captures by id.
+    /// Makes sure every comparison in the chapters has a fresh capture on every
+    /// target, running the Python runner as `mode` allows.
     pub fn ensure_captures(
         &self,
         chapters: &[ChapterText],
         mode: CaptureMode,
-    ) -> Result<HashMap<String, Capture>, Diagnostics> {
+    ) -> Result<Captures, Diagnostics> {
         let found = find_snippets(chapters)?;
         self.store().ensure(chapters, &found, mode)
     }

@@ -234,6 +234,7 @@ mod tests {
     fn rows_take_the_code_and_counts_of_their_comparison() {
         let two_sides = Compare {
             id: "get".into(),
+            databases: Vec::new(),
             line: 12,
             same_rows: false,
             sections: vec![
@@ -249,6 +250,7 @@ mod tests {
         };
         let django_only = Compare {
             id: "alone".into(),
+            databases: Vec::new(),
             line: 30,
             same_rows: false,
             sections: vec![section(SectionKind::named("django").unwrap(), "x\n")],

@@ -9,15 +9,20 @@
 use crate::capture::SectionCapture;
 use crate::config::{Paths, Settings};
 use crate::syntax::Compare;
+use crate::targets::{Database, Stack};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 #[derive(Serialize)]
 struct Request<'a> {
+    /// The stack's lock file, whose libraries' versions the runner reports.
+    lock: String,
+    database: &'a str,
     max_rows: usize,
     jobs: usize,
     isolate: bool,
@@ -66,22 +71,29 @@ const QUIET_MARGIN: Duration = Duration::from_secs(60);
 /// What is kept of the runner's standard error for a message.
 const STDERR_KEPT: usize = 16 * 1024;
 
-pub fn python_available(paths: &Paths) -> bool {
-    paths.python.is_file()
+pub fn python_available(python: &Path) -> bool {
+    python.is_file()
 }
 
-/// Runs the snippets in one runner process; `save` gets each snippet's answer as it
-/// comes, with the versions the runner reported. Returns an error when the runner
-/// itself fails (snippets that raise are answers, not errors).
+/// Runs the snippets in one runner process of the stack's Python, on the database;
+/// `save` gets each snippet's answer as it comes, with the versions the runner
+/// reported. Returns an error when the runner itself fails (snippets that raise are
+/// answers, not errors).
 pub fn run(
     paths: &Paths,
     settings: &Settings,
+    stack: &Stack,
+    database: &Database,
+    jobs: usize,
     snippets: &[&Compare],
     mut save: impl FnMut(&BTreeMap<String, String>, ResponseSnippet),
 ) -> Result<(), String> {
+    let python = paths.python(stack);
     let request = Request {
+        lock: paths.snippets.join(&stack.lock).display().to_string(),
+        database: &database.name,
         max_rows: settings.max_rows,
-        jobs: settings.capture_jobs(),
+        jobs,
         isolate: !settings.shared_process,
         limits: RequestLimits {
             seconds: settings.section_seconds,
@@ -114,7 +126,7 @@ pub fn run(
     let python_path =
         std::env::join_paths([paths.snippets.join("runner"), paths.snippets.join("models")])
             .map_err(|e| e.to_string())?;
-    let mut child = Command::new(&paths.python)
+    let mut child = Command::new(&python)
         .args(["-m", "orm_runner"])
         .current_dir(&paths.root)
         .env("PYTHONPATH", python_path)
@@ -124,7 +136,7 @@ pub fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", paths.python.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", python.display()))?;
     // Write on a thread so a runner that answers early cannot deadlock us.
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let writer = std::thread::spawn(move || stdin.write_all(&body));

@@ -39,6 +39,31 @@ pub struct Expect {
     pub rows: Option<usize>,
     /// The section must raise this exception (its class name).
     pub raises: Option<String>,
+    /// What differs on one database (`queries@postgresql=2`), by database name.
+    pub on: Vec<(String, Expect)>,
+}
+
+impl Expect {
+    /// The promises that hold on `database`: its own where it has them.
+    pub fn on_database(&self, database: &str) -> Expect {
+        let mut merged = Expect {
+            on: Vec::new(),
+            ..self.clone()
+        };
+        for (name, own) in &self.on {
+            if name == database {
+                merged.queries = own.queries.or(merged.queries);
+                merged.rows = own.rows.or(merged.rows);
+                merged.raises = own.raises.clone().or(merged.raises);
+            }
+        }
+        merged
+    }
+
+    /// The databases the promises name.
+    pub fn databases(&self) -> impl Iterator<Item = &str> {
+        self.on.iter().map(|(name, _)| name.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +81,8 @@ pub struct Compare {
     pub line: usize,
     pub same_rows: bool,
     pub sections: Vec<Section>,
+    /// The databases it is captured on (`db=sqlite,postgresql`); empty: every one.
+    pub databases: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +117,8 @@ pub enum Snippet {
     SqlRun(SqlRun),
     Schema(SchemaView),
     Versions,
+    /// The generated page of what changes between the stacks' captures.
+    UpgradeChanges,
     Playground(Vec<Starter>),
     /// The appendix table: operations, each shown by a comparison of the book.
     Rosetta(Vec<RosettaGroup>),
@@ -104,11 +133,12 @@ pub struct Starter {
 }
 
 /// The first words of the info strings of the project's blocks.
-const OUR_BLOCKS: [&str; 7] = [
+const OUR_BLOCKS: [&str; 8] = [
     "compare",
     "sql run",
     "demo-schema",
     "pinned-versions",
+    "upgrade-changes",
     "playground",
     "rosetta",
     "bench-chart",
@@ -190,6 +220,12 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
             }
             Snippet::Versions
         }
+        "upgrade-changes" => {
+            if !rest.is_empty() {
+                return Err(at("`upgrade-changes` takes no options".into()));
+            }
+            Snippet::UpgradeChanges
+        }
         "playground" => {
             if !rest.is_empty() {
                 return Err(at("`playground` takes no options".into()));
@@ -213,7 +249,7 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
     }
     let bodiless = matches!(
         snippet,
-        Snippet::Schema(_) | Snippet::Versions | Snippet::Chart(_)
+        Snippet::Schema(_) | Snippet::Versions | Snippet::UpgradeChanges | Snippet::Chart(_)
     );
     if bodiless && !block.body.trim().is_empty() {
         return Err(at(format!(
@@ -279,10 +315,13 @@ impl<'a> Options<'a> {
         Options { items }
     }
 
-    /// Rejects options outside `known`, and repeated ones.
+    /// Rejects options outside `known`, and repeated ones. `key@database` is a
+    /// promise for one database, for the keys that take one.
     fn check(&self, known: &[&str], what: &str) -> Result<(), String> {
         for (i, (key, _)) in self.items.iter().enumerate() {
-            if !known.contains(key) {
+            let base = key.split_once('@').map_or(*key, |(base, _)| base);
+            let per_database = key.contains('@') && ["queries", "rows", "raises"].contains(&base);
+            if !known.contains(&base) || (key.contains('@') && !per_database) {
                 return Err(format!(
                     "unknown option `{key}` on {what}; known options: {}",
                     known.join(", ")
@@ -293,6 +332,19 @@ impl<'a> Options<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The databases named by `key@database` options, each once, in order.
+    fn databases(&self) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = Vec::new();
+        for (key, _) in &self.items {
+            if let Some((_, database)) = key.split_once('@') {
+                if !names.contains(&database) {
+                    names.push(database);
+                }
+            }
+        }
+        names
     }
 
     fn value(&self, key: &str) -> Result<Option<&'a str>, String> {
@@ -355,8 +407,13 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
     let at = |message: String| Diagnostic::new(path, block.line, message);
     let options = Options::parse(words);
     options
-        .check(&["id", "same-rows"], "a `compare` block")
+        .check(&["id", "same-rows", "db"], "a `compare` block")
         .map_err(at)?;
+    let databases: Vec<String> = options
+        .value("db")
+        .map_err(at)?
+        .map(|list| list.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let id = parse_id(options.value("id").map_err(at)?)
         .map_err(at)?
         .ok_or_else(|| at("a `compare` block needs an id: ```compare id=some-name".into()))?;
@@ -449,6 +506,7 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
         line: block.line,
         same_rows,
         sections,
+        databases,
     })
 }
 
@@ -470,15 +528,30 @@ fn parse_section_header(header: &str, line: usize) -> Result<Section, String> {
     let what = format!("section `{name}`");
     let options = Options::parse(rest);
     options.check(&["queries", "rows", "raises"], &what)?;
+    let mut expect = Expect {
+        queries: options.count("queries")?,
+        rows: options.count("rows")?,
+        raises: options.value("raises")?.map(String::from),
+        on: Vec::new(),
+    };
+    for database in options.databases() {
+        expect.on.push((
+            database.to_string(),
+            Expect {
+                queries: options.count(&format!("queries@{database}"))?,
+                rows: options.count(&format!("rows@{database}"))?,
+                raises: options
+                    .value(&format!("raises@{database}"))?
+                    .map(String::from),
+                on: Vec::new(),
+            },
+        ));
+    }
     Ok(Section {
         kind,
         code: String::new(),
         line,
-        expect: Expect {
-            queries: options.count("queries")?,
-            rows: options.count("rows")?,
-            raises: options.value("raises")?.map(String::from),
-        },
+        expect,
     })
 }
 
@@ -657,7 +730,7 @@ mod tests {
         );
         assert_eq!(
             error("```compare id=x colour=red\n--- django\nA\n```\n"),
-            "src/ch.md:1: unknown option `colour` on a `compare` block; known options: id, same-rows"
+            "src/ch.md:1: unknown option `colour` on a `compare` block; known options: id, same-rows, db"
         );
         assert!(error("```compare\n--- django\nA\n```\n").contains("needs an id"));
         assert!(error("```compare id=Bad_Id\n--- django\nA\n```\n").contains("lowercase"));

@@ -13,7 +13,7 @@ use mdbook_ormcompare::{bench, render};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
-const CAPTURE: &str = include_str!("../../../../snippets/captures/n1-lazy-fk.json");
+const CAPTURE: &str = include_str!("../../../../snippets/captures/current-sqlite/n1-lazy-fk.json");
 const RESULTS: &str = include_str!("../../../../snippets/benchmarks/bulk-loading.json");
 const CHAPTER: &str = include_str!("../../../../src/n-plus-one.md");
 const SCHEMA: &str = include_str!("../../../../snippets/schema.sql");

@@ -12,6 +12,7 @@ mod schema;
 mod sql;
 mod sql_run;
 mod statements;
+mod upgrade;
 mod versions;
 
 pub use chart::render_chart;
@@ -20,6 +21,7 @@ pub use playground::render_playground;
 pub use rosetta::render_rosetta;
 pub use schema::{render_ddl, render_diagram};
 pub use sql_run::render_sql_run;
+pub use upgrade::{render_marker, render_upgrade_page, ChangedChapter, ChangedCompare};
 pub use versions::render_versions;
 
 pub(crate) use demo_engine::html::escape as esc;

@@ -4,11 +4,13 @@
 //! (`statements`). Sides stand next to each other, stacked on narrow pages (CSS).
 
 use super::statements::Statements;
+use super::upgrade::render_marker;
 use super::{code_block, esc, ui, PageContext};
 use crate::capture::{Capture, SectionCapture};
 use crate::checks::{plural, Checks, Passed};
 use crate::replay::plan_of;
 use crate::syntax::{Compare, Section};
+use crate::upgrade::SideChange;
 use demo_engine::html::{render_table, row_count};
 use demo_engine::plan::{PlanSet, Replayed};
 use std::fmt::Write;
@@ -19,6 +21,8 @@ pub struct SideView<'a> {
     pub section: &'a Section,
     pub capture: &'a SectionCapture,
     pub replayed: &'a [Replayed],
+    /// What the previous releases did differently, if anything.
+    pub upgrade: Option<&'a SideChange>,
 }
 
 /// The panel's HTML, and its data: the sides' replay plans and the notes beside
@@ -128,6 +132,9 @@ fn render_side(
         esc(version),
         plural(queries, "query", "queries"),
     );
+    if let Some(change) = side.upgrade {
+        render_marker(out, kind.title(), change);
+    }
     code_block(out, "python", &side.section.code, "ormc-code");
 
     // The answer: what the code gave, and the checks that held.
@@ -265,6 +272,7 @@ mod tests {
         ];
         let compare = Compare {
             id: "x".into(),
+            databases: Vec::new(),
             line: 1,
             same_rows: false,
             sections: vec![section.clone()],
@@ -287,6 +295,7 @@ mod tests {
                 section: &section,
                 capture: &captured,
                 replayed: &replayed,
+                upgrade: None,
             }],
             &checks,
             &page(),

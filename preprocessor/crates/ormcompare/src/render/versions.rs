@@ -2,23 +2,53 @@ use super::esc;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The versions the captures were made with, and the build's own tools
-/// (`build` holds name, version and what it is used for).
+/// The versions the captures were made with, a column per stack (`stacks` holds
+/// each stack's label and versions, the first the one the prose describes), and the
+/// build's own tools (`build` holds name, version and what it is used for).
 pub fn render_versions(
-    captured: &BTreeMap<String, String>,
+    stacks: &[(&str, &BTreeMap<String, String>)],
     build: &[(&str, &str, &str)],
 ) -> String {
-    let mut out = String::from(
-        "<table class=\"ormc-versions\"><thead><tr><th>Component</th><th>Version</th><th>Used for</th></tr></thead><tbody>",
-    );
-    for (name, version, purpose) in named(captured).into_iter().chain(build.iter().copied()) {
+    let mut out = String::from("<table class=\"ormc-versions\"><thead><tr><th>Component</th>");
+    for (label, _) in stacks {
+        let _ = write!(out, "<th>{}</th>", esc(label));
+    }
+    out.push_str("<th>Used for</th></tr></thead><tbody>");
+    // Every component of any stack, in the first stack's order, then the others'.
+    let mut keys: Vec<&str> = Vec::new();
+    for (_, versions) in stacks {
+        for (key, _) in ordered(versions) {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+    }
+    for key in keys {
+        let (name, purpose) = component(key);
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(name),
-            esc(version),
-            esc(purpose)
+            "<tr><td>{}</td>",
+            esc(if name.is_empty() { key } else { name })
         );
+        let mut previous: Option<&str> = None;
+        for (_, versions) in stacks {
+            let version = versions.get(key).map_or("", String::as_str);
+            // A version that differs from the stack before it stands out.
+            let class = match previous {
+                Some(p) if p != version => " class=\"ormc-version-differs\"",
+                _ => "",
+            };
+            let _ = write!(out, "<td{class}>{}</td>", esc(version));
+            previous = Some(version);
+        }
+        let _ = write!(out, "<td>{}</td></tr>", esc(purpose));
+    }
+    for (name, version, purpose) in build {
+        let _ = write!(out, "<tr><td>{}</td>", esc(name));
+        for _ in stacks {
+            let _ = write!(out, "<td>{}</td>", esc(version));
+        }
+        let _ = write!(out, "<td>{}</td></tr>", esc(purpose));
     }
     out.push_str("</tbody></table>");
     out
@@ -28,6 +58,18 @@ pub fn render_versions(
 /// first (Python, SQLite, Django, SQLAlchemy), then the others by key; a key the
 /// book does not know is its own name.
 pub(crate) fn named(versions: &BTreeMap<String, String>) -> Vec<(&str, &str, &'static str)> {
+    ordered(versions)
+        .into_iter()
+        .map(|(key, version)| {
+            let (name, purpose) = component(key);
+            let name = if name.is_empty() { key.as_str() } else { name };
+            (name, version.as_str(), purpose)
+        })
+        .collect()
+}
+
+/// The components, the ones the book is about first, then the others by key.
+fn ordered(versions: &BTreeMap<String, String>) -> Vec<(&String, &String)> {
     const FIRST: [&str; 4] = ["python", "sqlite", "django", "sqlalchemy"];
     let mut ordered: Vec<_> = versions.iter().collect();
     ordered.sort_by_key(|(key, _)| {
@@ -37,13 +79,6 @@ pub(crate) fn named(versions: &BTreeMap<String, String>) -> Vec<(&str, &str, &'s
             .unwrap_or(FIRST.len())
     });
     ordered
-        .into_iter()
-        .map(|(key, version)| {
-            let (name, purpose) = component(key);
-            let name = if name.is_empty() { key.as_str() } else { name };
-            (name, version.as_str(), purpose)
-        })
-        .collect()
 }
 
 /// A pinned component's name for readers and what the book uses it for; an

@@ -1,0 +1,239 @@
+//! What changes between the stacks, on the page: the marker on a panel's side and
+//! the generated "What changes when you upgrade" page. Both draw the same diff.
+
+use super::{esc, ui};
+use crate::upgrade::{Line, Said, SideChange, Span};
+use std::fmt::Write;
+
+/// The marker under a side's header: one line saying what the previous release did
+/// differently, opening on the statement diff.
+pub fn render_marker(out: &mut String, library: &str, change: &SideChange) {
+    let (before, _) = &change.versions;
+    let _ = write!(
+        out,
+        "<details class=\"ormc-upgrade\"><summary><span class=\"ormc-upgrade-on\">{} {}:</span> {}</summary>",
+        esc(library),
+        esc(before),
+        esc(&change.headlines(Said::OnPrevious).join(" · "))
+    );
+    render_change(out, change);
+    out.push_str("</details>");
+}
+
+/// The diff of one side, and the words for what the diff cannot show.
+pub fn render_change(out: &mut String, change: &SideChange) {
+    if change.statements.is_empty() {
+        out.push_str(&ui(
+            "p",
+            "ormc-diff-none ",
+            "The same statements; only what the code got back differs.",
+        ));
+    } else {
+        render_diff(out, &change.statements, &change.versions);
+    }
+}
+
+/// The statements, previous release to current: removed ones struck out, added
+/// ones marked, runs of equal ones left out with their count.
+fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String)) {
+    let _ = write!(
+        out,
+        "<ol class=\"ormc-diff\" aria-label=\"Statements, {} to {}\">",
+        esc(before),
+        esc(now)
+    );
+    for line in lines {
+        match line {
+            Line::Same(sql) => {
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-same\"><code>{}</code></li>",
+                    esc(sql)
+                );
+            }
+            Line::Skipped(count) => {
+                let words = if *count == 1 {
+                    "1 statement the same".to_string()
+                } else {
+                    format!("{count} statements the same")
+                };
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-skip\">{}</li>",
+                    ui("span", "", &words)
+                );
+            }
+            Line::Removed(sql) => {
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-del\"><del title=\"only {}\"><code>{}</code></del></li>",
+                    esc(before),
+                    esc(sql)
+                );
+            }
+            Line::Added(sql) => {
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-ins\"><ins title=\"only {}\"><code>{}</code></ins></li>",
+                    esc(now),
+                    esc(sql)
+                );
+            }
+            Line::Changed {
+                before: old,
+                after: new,
+            } => {
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-del\"><code title=\"{}\">",
+                    esc(before)
+                );
+                spans(out, old, "del");
+                let _ = write!(
+                    out,
+                    "</code></li><li class=\"ormc-diff-ins\"><code title=\"{}\">",
+                    esc(now)
+                );
+                spans(out, new, "ins");
+                out.push_str("</code></li>");
+            }
+        }
+    }
+    out.push_str("</ol>");
+}
+
+/// A changed statement's words, the ones that differ inside `<del>` or `<ins>`.
+fn spans(out: &mut String, spans: &[Span], tag: &str) {
+    for span in spans {
+        if span.differs {
+            let _ = write!(out, "<{tag}>{}</{tag}>", esc(&span.text));
+        } else {
+            out.push_str(&esc(&span.text));
+        }
+    }
+}
+
+/// One comparison on the generated page.
+pub struct ChangedCompare<'a> {
+    pub id: &'a str,
+    /// The heading the panel stands under in its chapter.
+    pub heading: String,
+    /// Relative link from the generated page to the panel.
+    pub href: String,
+    /// Each changed side with its library's name.
+    pub sides: Vec<(&'a str, SideChange)>,
+}
+
+/// The comparisons of one chapter that changed.
+pub struct ChangedChapter<'a> {
+    pub title: &'a str,
+    pub compares: Vec<ChangedCompare<'a>>,
+}
+
+/// The generated page's body, as Markdown: a heading per chapter (so they reach the
+/// page's table of contents) and a raw HTML block per comparison.
+pub fn render_upgrade_page(chapters: &[ChangedChapter<'_>], stacks: (&str, &str)) -> String {
+    let compares: usize = chapters.iter().map(|c| c.compares.len()).sum();
+    let mut out = String::new();
+    if compares == 0 {
+        let _ = write!(
+            out,
+            "<p class=\"ormc-upgrade-summary\">Every comparison sends the same SQL and gets the same results with the {} as with the {}.</p>\n\n",
+            esc(stacks.1),
+            esc(stacks.0)
+        );
+        return out;
+    }
+    for chapter in chapters {
+        // A Markdown heading; its text is the chapter's title as its `# ` line has it.
+        let _ = write!(out, "## {}\n\n", chapter.title);
+        for compare in &chapter.compares {
+            let _ = write!(
+                out,
+                "<div class=\"ormc-upgrade-item\" id=\"{}\"><h3><a href=\"{}\">{}</a> <code class=\"ormc-upgrade-id\">{}</code></h3>",
+                esc(&format!("up-{}", compare.id)),
+                esc(&compare.href),
+                esc(&compare.heading),
+                esc(compare.id)
+            );
+            for (library, change) in &compare.sides {
+                let (before, now) = &change.versions;
+                let _ = write!(
+                    out,
+                    "<section class=\"ormc-upgrade-side\"><p><strong>{} {} → {}:</strong> {}</p>",
+                    esc(library),
+                    esc(before),
+                    esc(now),
+                    esc(&change.headlines(Said::Upgrading).join(" · "))
+                );
+                render_change(&mut out, change);
+                out.push_str("</section>");
+            }
+            out.push_str("</div>\n\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change() -> SideChange {
+        SideChange {
+            side: 0,
+            versions: ("5.2.19".into(), "6.1.3".into()),
+            queries: (3, 2),
+            statements: vec![
+                Line::Skipped(4),
+                Line::Removed("SELECT <1>".into()),
+                Line::Added("SELECT 2".into()),
+            ],
+            result_changed: false,
+            raised: (None, None),
+            printed_changed: false,
+        }
+    }
+
+    #[test]
+    fn the_marker_says_what_changed_and_opens_on_the_diff() {
+        let mut out = String::new();
+        render_marker(&mut out, "Django", &change());
+        assert!(out.starts_with("<details class=\"ormc-upgrade\"><summary>"));
+        assert!(out.contains("Django 5.2.19:</span> 3 queries, not 2</summary>"));
+        assert!(out.contains("<del title=\"only 5.2.19\"><code>SELECT &lt;1&gt;</code></del>"));
+        assert!(out.contains("<ins title=\"only 6.1.3\"><code>SELECT 2</code></ins>"));
+        assert!(out.contains("data-label=\"4 statements the same\""));
+        assert!(!out.contains('\n'));
+    }
+
+    #[test]
+    fn the_page_has_a_heading_per_chapter_and_links_to_panels() {
+        let chapters = [ChangedChapter {
+            title: "Bulk `loading`",
+            compares: vec![ChangedCompare {
+                id: "bulk-x",
+                heading: "Batches".into(),
+                href: "bulk.html#cmp-bulk-x".into(),
+                sides: vec![("Django", change())],
+            }],
+        }];
+        let page = render_upgrade_page(&chapters, ("previous", "current"));
+        assert!(page.starts_with(
+            "## Bulk `loading`\n\n<div class=\"ormc-upgrade-item\" id=\"up-bulk-x\">"
+        ));
+        assert!(page.contains("<a href=\"bulk.html#cmp-bulk-x\">Batches</a>"));
+        assert!(page.contains("Django 5.2.19 → 6.1.3:</strong> 2 queries, was 3"));
+        // Each item is one raw HTML block: no blank line inside it.
+        for block in page.split("\n\n").filter(|b| b.starts_with('<')) {
+            assert!(!block.contains('\n'), "{block}");
+        }
+    }
+
+    #[test]
+    fn no_change_at_all_is_said() {
+        let page = render_upgrade_page(&[], ("previous releases", "current releases"));
+        assert!(page
+            .contains("the same results with the current releases as with the previous releases"));
+    }
+}
