@@ -200,7 +200,9 @@ impl CaptureStore<'_> {
                          sets up)",
                         item.compare.id,
                         self.targets.describe(item.target),
-                        file.strip_prefix(&self.paths.root).unwrap_or(&file).display(),
+                        file.strip_prefix(&self.paths.root)
+                            .unwrap_or(&file)
+                            .display(),
                         item.why
                     ),
                 ));
