@@ -182,8 +182,9 @@
       }
       // The engine's own HTML, escaped by it (demo_engine::html).
       part.insertAdjacentHTML('beforeend', fragment);
-      part.querySelectorAll('.ormc-table-wrap').forEach(markScrollable);
+      // Measured once in the page: a detached element has no width.
       holder.appendChild(part);
+      part.querySelectorAll('.ormc-table-wrap').forEach(markScrollable);
     });
   }
 

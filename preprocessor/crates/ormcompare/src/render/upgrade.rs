@@ -47,7 +47,7 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             Line::Same(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-same\"><code>{}</code></li>",
+                    "<li class=\"ormc-diff-same\"><span class=\"ormc-diff-sql\">{}</span></li>",
                     esc(sql)
                 );
             }
@@ -66,7 +66,7 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             Line::Removed(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-del\"><del title=\"only {}\"><code>{}</code></del></li>",
+                    "<li class=\"ormc-diff-del\"><del title=\"only {}\"><span class=\"ormc-diff-sql\">{}</span></del></li>",
                     esc(before),
                     esc(sql)
                 );
@@ -74,7 +74,7 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             Line::Added(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-ins\"><ins title=\"only {}\"><code>{}</code></ins></li>",
+                    "<li class=\"ormc-diff-ins\"><ins title=\"only {}\"><span class=\"ormc-diff-sql\">{}</span></ins></li>",
                     esc(now),
                     esc(sql)
                 );
@@ -85,17 +85,17 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             } => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-del\"><code title=\"{}\">",
+                    "<li class=\"ormc-diff-del\"><span class=\"ormc-diff-sql\" title=\"{}\">",
                     esc(before)
                 );
                 spans(out, old, "del");
                 let _ = write!(
                     out,
-                    "</code></li><li class=\"ormc-diff-ins\"><code title=\"{}\">",
+                    "</span></li><li class=\"ormc-diff-ins\"><span class=\"ormc-diff-sql\" title=\"{}\">",
                     esc(now)
                 );
                 spans(out, new, "ins");
-                out.push_str("</code></li>");
+                out.push_str("</span></li>");
             }
         }
     }
@@ -201,8 +201,10 @@ mod tests {
         render_marker(&mut out, "Django", &change());
         assert!(out.starts_with("<details class=\"ormc-upgrade\"><summary>"));
         assert!(out.contains("Django 5.2.19:</span> 3 queries, not 2</summary>"));
-        assert!(out.contains("<del title=\"only 5.2.19\"><code>SELECT &lt;1&gt;</code></del>"));
-        assert!(out.contains("<ins title=\"only 6.1.3\"><code>SELECT 2</code></ins>"));
+        assert!(out.contains("<del title=\"only 5.2.19\"><span class=\"ormc-diff-sql\">SELECT &lt;1&gt;</span></del>"));
+        assert!(out.contains(
+            "<ins title=\"only 6.1.3\"><span class=\"ormc-diff-sql\">SELECT 2</span></ins>"
+        ));
         assert!(out.contains("data-label=\"4 statements the same\""));
         assert!(!out.contains('\n'));
     }
