@@ -914,3 +914,14 @@ def test_connection_setup_of_the_other_libraries(sections: dict[str, list[Sectio
     # Peewee and SQLModel leave SQLite's default: foreign keys off.
     assert peewee["result"]["rows"] == [[0]]
     assert sqlmodel["result"]["rows"] == [[0]]
+
+
+def test_error_messages_name_no_folder_of_this_machine() -> None:
+    # An ImportError names the file of the module it looked in; a capture holding it
+    # would differ from one checkout to the next.
+    found = run_ok(_request({"paths": [("sqlalchemy", "from sqlalchemy.exc import Nope")]}))
+    (section,) = found["paths"]
+    message = section["error"]["message"]
+    assert section["error"]["type"] == "ImportError"
+    assert "/site-packages/sqlalchemy/exc.py" in message
+    assert str(REPO_ROOT) not in message and sys.prefix not in message

@@ -26,7 +26,7 @@ from types import CodeType, TracebackType
 from typing import Any
 
 from orm_runner.budget import SectionTimeout
-from orm_runner.values import has_memory_address, mask_memory_addresses
+from orm_runner.values import has_memory_address, mask_memory_addresses, without_machine_paths
 
 ErrorInfo = dict[str, Any]
 
@@ -110,7 +110,7 @@ def _describe(exc: BaseException, filename: str, fallback_line: int | None) -> E
     if timeout:
         kind, message = "Timeout", "the section ran too long and was interrupted"
     else:
-        kind, message = type(exc).__name__, str(exc)
+        kind, message = type(exc).__name__, without_machine_paths(str(exc))
     line = _line_in_section(exc.__traceback__, filename)
     return error_info(kind, message, line if line is not None else fallback_line, timeout)
 

@@ -16,7 +16,9 @@ import enum
 import math
 import re
 import sqlite3
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 JsonValue = None | bool | int | float | str | dict[str, str]
@@ -25,6 +27,21 @@ JsonValue = None | bool | int | float | str | dict[str, str]
 # changes from run to run.
 MEMORY_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 MASKED_ADDRESS = "0x…"
+
+
+# Where this machine keeps Python and the book: a message that names a file under
+# them (an ImportError names the module's path) would differ from one checkout to
+# the next. Longest first, so the environment wins over the book that holds it.
+_MACHINE_PATHS = sorted(
+    {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[3])}, key=len, reverse=True
+)
+
+
+def without_machine_paths(text: str) -> str:
+    """``text`` with this machine's Python and book folders written as ``…``."""
+    for path in _MACHINE_PATHS:
+        text = text.replace(path, "…")
+    return text
 
 
 def has_memory_address(text: str) -> bool:
