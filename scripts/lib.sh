@@ -55,26 +55,33 @@ VENV="$VENVS/$(stack_names | head -n 1)"
 # One Python environment per stack (.venvs/<stack>) with its pinned libraries, and
 # with "dev" the test tools. Re-installed whenever a lock file changes.
 ensure_python() {
-  local python="" stack want stamp env
+  local python="" stack env lock
   for stack in $(stack_names); do
     env="$VENVS/$stack"
-    want="$(stack_lock "$stack")"
-    [ -f "$want" ] || { echo "snippets/targets.toml: stack $stack: no lock file $want" >&2; exit 1; }
-    [ "${1:-}" = "dev" ] && want="$want tests/requirements-dev.lock"
-    stamp="$(cat $want | sha256sum | cut -c1-16)"
+    lock="$(stack_lock "$stack")"
+    [ -f "$lock" ] || { echo "snippets/targets.toml: stack $stack: no lock file $lock" >&2; exit 1; }
     if [ ! -x "$env/bin/python" ]; then
       [ -n "$python" ] || python="$(find_python)"
       say "creating the Python environment of the $stack stack in .venvs/$stack"
       "$python" -m venv "$env"
     fi
-    if [ "$(cat "$env/.lock-stamp" 2>/dev/null)" != "$stamp" ]; then
-      say "installing the $stack stack's pinned Python packages"
-      local args=()
-      for f in $want; do args+=(-r "$f"); done
-      "$env/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
-      echo "$stamp" > "$env/.lock-stamp"
+    install_locked "$env" "$lock" ".lock-stamp" "the $stack stack's pinned Python packages"
+    if [ "${1:-}" = "dev" ]; then
+      install_locked "$env" tests/requirements-dev.lock ".dev-stamp" "the test tools into .venvs/$stack"
     fi
   done
+}
+
+# Installs a lock file into an environment unless it is installed already (its hash
+# in the stamp file).
+install_locked() {
+  local env="$1" lock="$2" stamp_file="$1/$3" what="$4" stamp
+  stamp="$(sha256sum < "$lock" | cut -c1-16)"
+  if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
+    say "installing $what"
+    "$env/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+    echo "$stamp" > "$stamp_file"
+  fi
 }
 
 ensure_preprocessor() {
