@@ -9,7 +9,7 @@
 //! bookkeeping and is left out.
 
 use crate::capture::{Capture, SectionCapture, Statement};
-use similar::{capture_diff_slices, Algorithm, ChangeTag, DiffTag, TextDiff};
+use similar::{capture_diff_slices, Algorithm, DiffTag};
 
 /// One side of a comparison whose capture differs between the stacks.
 #[derive(Debug, Clone, PartialEq)]
@@ -289,31 +289,67 @@ fn word_diff(before: &str, after: &str) -> Line {
 
 /// Two statements' words, the ones that differ marked.
 fn word_diff_of(before: &str, after: &str) -> Line {
-    let diff = TextDiff::from_words(before, after);
+    let (old_tokens, new_tokens) = (tokens(before), tokens(after));
     let mut old: Vec<Span> = Vec::new();
     let mut new: Vec<Span> = Vec::new();
-    let push = |spans: &mut Vec<Span>, text: &str, differs: bool| match spans.last_mut() {
-        Some(last) if last.differs == differs => last.text.push_str(text),
-        _ => spans.push(Span {
-            text: text.to_string(),
-            differs,
-        }),
-    };
-    for change in diff.iter_all_changes() {
-        let text = change.value();
-        match change.tag() {
-            ChangeTag::Equal => {
-                push(&mut old, text, false);
-                push(&mut new, text, false);
+    let push = |spans: &mut Vec<Span>, text: &str, differs: bool| {
+        // Spaces between two changed words belong to the change; alone, to neither.
+        let differs = differs && !text.trim().is_empty();
+        match spans.last_mut() {
+            Some(last) if last.differs == differs || text.trim().is_empty() => {
+                last.text.push_str(text)
             }
-            ChangeTag::Delete => push(&mut old, text, !text.trim().is_empty()),
-            ChangeTag::Insert => push(&mut new, text, !text.trim().is_empty()),
+            _ => spans.push(Span {
+                text: text.to_string(),
+                differs,
+            }),
+        }
+    };
+    for op in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens) {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        for token in &old_tokens[old_range] {
+            push(&mut old, token, tag != DiffTag::Equal);
+        }
+        if tag == DiffTag::Equal {
+            for token in &new_tokens[new_range] {
+                push(&mut new, token, false);
+            }
+        } else {
+            for token in &new_tokens[new_range] {
+                push(&mut new, token, true);
+            }
         }
     }
     Line::Changed {
         before: old,
         after: new,
     }
+}
+
+/// A statement's tokens for a word diff: names and numbers whole, every other
+/// character alone, so `customers.id AS customers_id,` against `customers.id,`
+/// differs by ` AS customers_id`, not by the words around the comma.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices() {
+        let word = c.is_alphanumeric() || c == '_';
+        match (word, start) {
+            (true, None) => start = Some(at),
+            (true, Some(_)) => {}
+            (false, begun) => {
+                if let Some(from) = begun {
+                    out.push(&text[from..at]);
+                    start = None;
+                }
+                out.push(&text[at..at + c.len_utf8()]);
+            }
+        }
+    }
+    if let Some(from) = start {
+        out.push(&text[from..]);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -414,6 +450,32 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_statement_marks_only_the_words_that_differ() {
+        let line = word_diff_of(
+            "SELECT customers.id AS customers_id, customers.name AS customers_name",
+            "SELECT customers.id, customers.name",
+        );
+        let Line::Changed { before, after } = line else {
+            panic!("{line:?}")
+        };
+        let marked = |spans: &[Span]| -> Vec<String> {
+            spans
+                .iter()
+                .filter(|s| s.differs)
+                .map(|s| s.text.clone())
+                .collect()
+        };
+        assert_eq!(marked(&before), ["AS customers_id", "AS customers_name"]);
+        assert!(marked(&after).is_empty());
+        let text = |spans: &[Span]| spans.iter().map(|s| s.text.as_str()).collect::<String>();
+        assert_eq!(
+            text(&before),
+            "SELECT customers.id AS customers_id, customers.name AS customers_name"
+        );
+        assert_eq!(text(&after), "SELECT customers.id, customers.name");
+    }
+
+    #[test]
     fn parameters_are_part_of_the_statement() {
         let before = vec![statement("SELECT ?", serde_json::json!([1]))];
         let now = vec![statement("SELECT ?", serde_json::json!([2]))];
@@ -426,8 +488,16 @@ mod tests {
         assert_eq!(
             found[0].statements,
             [Line::Changed {
-                before: vec![span("SELECT ?  ← ", false), span("[1]", true)],
-                after: vec![span("SELECT ?  ← ", false), span("[2]", true)],
+                before: vec![
+                    span("SELECT ?  ← [", false),
+                    span("1", true),
+                    span("]", false)
+                ],
+                after: vec![
+                    span("SELECT ?  ← [", false),
+                    span("2", true),
+                    span("]", false)
+                ],
             }]
         );
     }
