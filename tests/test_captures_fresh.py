@@ -49,3 +49,19 @@ def test_an_edited_snippet_is_stale_until_recaptured(tmp_path: pytest.TempPathFa
         "Boston"
         in (copy.root / "snippets/captures/current-sqlite/read-first-look.json").read_text()
     )
+
+
+def test_capture_can_keep_to_one_target(tmp_path: pytest.TempPathFactory) -> None:
+    copy = BookCopy(tmp_path, with_python=True)
+    copy.edit("src/how-to-read.md", 'filter(city="London")', 'filter(city="Boston")')
+    assert copy.capture("--target", "lts-sqlite").returncode == 0
+    captures = copy.root / "snippets" / "captures"
+    assert "Boston" in (captures / "lts-sqlite" / "read-first-look.json").read_text()
+    assert "Boston" not in (captures / "current-sqlite" / "read-first-look.json").read_text()
+    check = copy.capture("--check")
+    assert check.returncode != 0 and "current releases on SQLite" in check.stderr
+    unknown = copy.capture("--target", "lts")
+    assert unknown.returncode != 0
+    assert "there is no capture target `lts`; the targets are current-sqlite, lts-sqlite" in (
+        unknown.stderr
+    )

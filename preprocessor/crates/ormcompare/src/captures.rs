@@ -59,6 +59,8 @@ pub struct CaptureStore<'a> {
     pub settings: &'a Settings,
     pub shared: &'a SharedInputs,
     pub targets: &'a Targets,
+    /// Keep to this target (`capture --target`); every target when `None`.
+    pub only: Option<Target>,
 }
 
 /// A comparison whose capture on a target must be made, and where it is in the book.
@@ -119,6 +121,7 @@ impl CaptureStore<'_> {
                 Ok(()) => listed.extend(
                     self.targets_of(compare)
                         .into_iter()
+                        .filter(|t| self.only.is_none_or(|only| only == *t))
                         .map(|t| (t, chapter, compare)),
                 ),
             }

@@ -36,6 +36,9 @@ enum Command {
         /// Change nothing; fail if any capture is stale, missing or orphaned.
         #[arg(long, conflicts_with = "all")]
         check: bool,
+        /// Only this capture target (`current-sqlite`; see snippets/targets.toml).
+        #[arg(long, value_name = "STACK-DATABASE")]
+        target: Option<String>,
         /// Run every section in the runner's own process, one after the other,
         /// without isolation or limits from outside: the baseline `scripts/bench`
         /// measures isolation against. Never for captures you commit.
@@ -58,8 +61,9 @@ fn main() -> ExitCode {
             book,
             all,
             check,
+            target,
             shared_process,
-        }) => capture(book, all, check, shared_process),
+        }) => capture(book, all, check, target.as_deref(), shared_process),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,7 +91,13 @@ fn preprocess() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn capture(root: PathBuf, all: bool, check: bool, shared_process: bool) -> anyhow::Result<()> {
+fn capture(
+    root: PathBuf,
+    all: bool,
+    check: bool,
+    target: Option<&str>,
+    shared_process: bool,
+) -> anyhow::Result<()> {
     let config = load_config(&root)?;
     let mut settings = settings(&config)?;
     settings.shared_process = shared_process;
@@ -98,7 +108,7 @@ fn capture(root: PathBuf, all: bool, check: bool, shared_process: bool) -> anyho
         (_, true) => CaptureMode::Never,
         _ => CaptureMode::WhenPossible,
     };
-    let captures = project.ensure_captures(&chapters, mode)?;
+    let captures = project.ensure_captures(&chapters, mode, target)?;
     let orphans = project.orphan_captures(&chapters)?;
     if check {
         if !orphans.is_empty() {

@@ -74,18 +74,35 @@ impl Project {
             settings: &self.settings,
             shared: &self.shared,
             targets: &self.targets,
+            only: None,
         }
     }
 
     /// Makes sure every comparison in the chapters has a fresh capture on every
-    /// target, running the Python runner as `mode` allows.
+    /// target (or only on the target named `only`, `current-sqlite`), running the
+    /// Python runner as `mode` allows.
     pub fn ensure_captures(
         &self,
         chapters: &[ChapterText],
         mode: CaptureMode,
+        only: Option<&str>,
     ) -> Result<Captures, Diagnostics> {
         let found = find_snippets(chapters)?;
-        self.store().ensure(chapters, &found, mode)
+        let mut store = self.store();
+        if let Some(name) = only {
+            let target = self.targets.named(name).ok_or_else(|| {
+                Diagnostics::from(Diagnostic::new(
+                    &self.paths.snippets.join(crate::targets::FILE),
+                    1,
+                    format!(
+                        "there is no capture target `{name}`; the targets are {}",
+                        self.targets.names().join(", ")
+                    ),
+                ))
+            })?;
+            store.only = Some(target);
+        }
+        store.ensure(chapters, &found, mode)
     }
 
     /// Capture files that no snippet uses any more.

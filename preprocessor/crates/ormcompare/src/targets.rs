@@ -116,6 +116,16 @@ impl Targets {
         )
     }
 
+    /// The target of that name (`current-sqlite`).
+    pub fn named(&self, name: &str) -> Option<Target> {
+        self.all().into_iter().find(|t| self.name(*t) == name)
+    }
+
+    /// Every target's name, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.all().into_iter().map(|t| self.name(t)).collect()
+    }
+
     pub fn database_named(&self, name: &str) -> Option<usize> {
         self.databases.iter().position(|d| d.name == name)
     }
@@ -170,6 +180,8 @@ mod tests {
             "previous releases on PostgreSQL"
         );
         assert_eq!(targets.database_named("postgresql"), Some(1));
+        assert_eq!(targets.named("lts-sqlite"), Some(targets.all()[2]));
+        assert_eq!(targets.named("lts"), None);
     }
 
     #[test]
