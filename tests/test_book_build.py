@@ -154,6 +154,11 @@ def test_a_panel_marks_each_side_the_previous_releases_change(book: BookCopy) ->
     html = book.html("bulk-loading.html")
     panel = html[html.index('id="cmp-bulk-create-batches"') :]
     assert "Django ORM 5.2.19:</span> 3 queries, not 2</summary>" in panel
+    assert 'href="upgrading.html#up-bulk-create-batches"' in panel
+    # The diff itself waits in the chapter's data file until the marker is opened.
+    data = json.loads((book.root / "book/ormc-data/bulk-loading.json").read_text("utf-8"))
+    django, sqlalchemy = data["bulk-create-batches"]["upgrade"]
+    assert "<del" in django and "<ins" in django and sqlalchemy is None
 
 
 def test_mdbook_features_keep_working(book: BookCopy) -> None:

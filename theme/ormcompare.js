@@ -444,8 +444,8 @@
   }
 
   // The disclosures whose content comes from the chapter's data file or a replay;
-  // the others (a side's upgrade marker) hold theirs already.
-  var FILLED = '.ormc-rows, .ormc-exact, .ormc-long-params, .ormc-group > details';
+  // every other one holds its content already.
+  var FILLED = '.ormc-rows, .ormc-exact, .ormc-long-params, .ormc-group > details, .ormc-upgrade';
 
   function fill(details) {
     if (details.dataset.filled || !details.matches(FILLED)) return;
@@ -454,7 +454,8 @@
     var holder = document.createElement('div');
     holder.className = 'ormc-filled';
     holder.textContent = 'Loading…';
-    details.appendChild(holder);
+    // Above what the disclosure holds already (the upgrade marker's link).
+    details.insertBefore(holder, details.querySelector(':scope > .ormc-upgrade-more'));
     var done = function (fillWith) {
       return function (value) { holder.textContent = ''; fillWith(value); };
     };
@@ -472,6 +473,14 @@
     } else if (details.classList.contains('ormc-long-params')) {
       dataOf(block).then(done(function (data) {
         holder.appendChild(textBlock('ormc-param-values ormc-long', paramsText(stmt, data)));
+      }), failed);
+    } else if (details.classList.contains('ormc-upgrade')) {
+      // The statement diff against the previous releases, rendered (and escaped) by
+      // the build; it goes above the link to the upgrade page.
+      dataOf(block).then(done(function (data) {
+        var html = data.upgrade && data.upgrade[sideOf(details)];
+        if (!html) throw new Error('no difference recorded for this side');
+        holder.insertAdjacentHTML('beforeend', html);
       }), failed);
     } else if (details.parentElement.classList.contains('ormc-group')) {
       holder.remove();

@@ -31,6 +31,8 @@ pub struct Pages<'a> {
     /// What the previous stack did differently, by comparison id: the sides that
     /// differ (empty: none, or no previous stack).
     changes: HashMap<&'a str, Vec<SideChange>>,
+    /// The chapter with the `upgrade-changes` block, if the book has one.
+    upgrade_page: Option<&'a Path>,
     mdbook_version: &'a str,
     page: PageContext,
 }
@@ -74,10 +76,15 @@ impl<'a> Pages<'a> {
                 (compare.id.as_str(), changed)
             })
             .collect();
+        let upgrade_page = found
+            .iter()
+            .find(|item| matches!(item.snippet, Snippet::UpgradeChanges))
+            .map(|item| chapters[item.chapter].path.as_path());
         Ok(Pages {
             project,
             chapters,
             found,
+            upgrade_page,
             captures,
             tables,
             changes,
@@ -184,6 +191,9 @@ impl<'a> Pages<'a> {
         }
         let checks: Checks = checks.unwrap_or_default();
         let changes = self.changes.get(compare.id.as_str());
+        let upgrade_href = self
+            .upgrade_page
+            .map(|page| format!("{}#up-{}", rosetta::relative_href(path, page), compare.id));
         let sides: Vec<SideView<'_>> = compare
             .sections
             .iter()
@@ -195,6 +205,7 @@ impl<'a> Pages<'a> {
                 capture: captured,
                 replayed,
                 upgrade: changes.and_then(|c| c.iter().find(|change| change.side == index)),
+                upgrade_href: upgrade_href.as_deref(),
             })
             .collect();
         let href = format!("{DATA_DIR}/{}", render::data_file_name(path));

@@ -44,6 +44,9 @@ pub enum Line {
         before: Vec<Span>,
         after: Vec<Span>,
     },
+    /// The line above, this many more times, with other parameters (the N of an
+    /// N+1, changed the same way each time).
+    Again(usize),
 }
 
 /// A run of words of a changed statement (with the spaces around them).
@@ -141,18 +144,21 @@ fn error_kind(section: &SectionCapture) -> Option<String> {
 
 /// Characters of a statement's SQL, and of its parameters, a diff line shows: a
 /// 200-row `INSERT` is the same change at any length.
-const SQL_SHOWN: usize = 400;
-const PARAMS_SHOWN: usize = 160;
+const SQL_SHOWN: usize = 320;
+const PARAMS_SHOWN: usize = 120;
+/// Characters of an unchanged statement shown as context: enough to know it.
+const CONTEXT_SHOWN: usize = 120;
 
 /// A statement as one line: its SQL, then its parameters when it has any; whole,
 /// or (`cut`) as a diff shows it.
 fn statement_line(statement: &Statement, cut: bool) -> String {
     let params = &statement.params;
     let empty = params.is_null() || params.as_array().is_some_and(Vec::is_empty);
-    let shorten = |text: &str, keep: usize| -> String {
-        match text.char_indices().nth(keep) {
-            Some((at, _)) if cut => format!("{}…", &text[..at]),
-            _ => text.to_string(),
+    let shorten = |text: &str, keep: usize| {
+        if cut {
+            shortened(text, keep)
+        } else {
+            text.to_string()
         }
     };
     let sql = shorten(&statement.sql, SQL_SHOWN);
@@ -161,6 +167,14 @@ fn statement_line(statement: &Statement, cut: bool) -> String {
         (true, _) => sql,
         (false, false) => format!("{sql}  ← {params}"),
         (false, true) => format!("{sql}  ← many {params}"),
+    }
+}
+
+/// `text` cut after `keep` characters, with `…` where it was cut.
+fn shortened(text: &str, keep: usize) -> String {
+    match text.char_indices().nth(keep) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }
 
@@ -187,12 +201,13 @@ fn statement_diff(before: &[Statement], now: &[Statement]) -> Vec<Line> {
                 // Keep a statement of context next to each change, not more.
                 let head = if index == 0 { 0 } else { CONTEXT };
                 let tail = if index == last { 0 } else { CONTEXT };
+                let context = |text: &String| Line::Same(shortened(text, CONTEXT_SHOWN));
                 if same.len() > head + tail + 1 {
-                    lines.extend(same[..head].iter().cloned().map(Line::Same));
+                    lines.extend(same[..head].iter().map(context));
                     lines.push(Line::Skipped(same.len() - head - tail));
-                    lines.extend(same[same.len() - tail..].iter().cloned().map(Line::Same));
+                    lines.extend(same[same.len() - tail..].iter().map(context));
                 } else {
-                    lines.extend(same.iter().cloned().map(Line::Same));
+                    lines.extend(same.iter().map(context));
                 }
             }
             DiffTag::Delete => lines.extend(old[old_range].iter().cloned().map(Line::Removed)),
@@ -206,7 +221,47 @@ fn statement_diff(before: &[Statement], now: &[Statement]) -> Vec<Line> {
             ),
         }
     }
-    lines
+    fold_repeats(lines)
+}
+
+/// Consecutive lines that change the same SQL the same way, with other parameters,
+/// as the first and a count.
+fn fold_repeats(lines: Vec<Line>) -> Vec<Line> {
+    fn key(line: &Line) -> Option<(u8, String, String)> {
+        let sql = |text: &str| {
+            text.split_once("  ← ")
+                .map_or(text, |(sql, _)| sql)
+                .to_string()
+        };
+        let joined =
+            |spans: &[Span]| sql(&spans.iter().map(|s| s.text.as_str()).collect::<String>());
+        match line {
+            Line::Removed(text) => Some((0, sql(text), String::new())),
+            Line::Added(text) => Some((1, sql(text), String::new())),
+            Line::Changed { before, after } => Some((2, joined(before), joined(after))),
+            _ => None,
+        }
+    }
+    let mut out: Vec<Line> = Vec::new();
+    let mut run_key: Option<(u8, String, String)> = None;
+    let mut again = 0;
+    for line in lines {
+        let this = key(&line);
+        if this.is_some() && this == run_key {
+            again += 1;
+            continue;
+        }
+        if again > 0 {
+            out.push(Line::Again(again));
+            again = 0;
+        }
+        run_key = this;
+        out.push(line);
+    }
+    if again > 0 {
+        out.push(Line::Again(again));
+    }
+    out
 }
 
 /// A run of statements replaced by another: a statement that starts with the same
@@ -473,6 +528,22 @@ mod tests {
             "SELECT customers.id AS customers_id, customers.name AS customers_name"
         );
         assert_eq!(text(&after), "SELECT customers.id, customers.name");
+    }
+
+    #[test]
+    fn the_same_change_repeated_with_other_parameters_is_shown_once() {
+        let loop_of = |sql: &str| -> Vec<Statement> {
+            (1..=4)
+                .map(|id| statement(sql, serde_json::json!([id])))
+                .collect()
+        };
+        let before = loop_of("SELECT c.id AS c_id FROM c WHERE c.id = ?");
+        let now = loop_of("SELECT c.id FROM c WHERE c.id = ?");
+        let found = changes(&capture("a", before), &capture("b", now), &["django"]);
+        let lines = &found[0].statements;
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(matches!(lines[0], Line::Changed { .. }));
+        assert_eq!(lines[1], Line::Again(3));
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub use playground::render_playground;
 pub use rosetta::render_rosetta;
 pub use schema::{render_ddl, render_diagram};
 pub use sql_run::render_sql_run;
-pub use upgrade::{render_marker, render_upgrade_page, ChangedChapter, ChangedCompare};
+pub use upgrade::{
+    render_change, render_marker, render_upgrade_page, ChangedChapter, ChangedCompare,
+};
 pub use versions::render_versions;
 
 pub(crate) use demo_engine::html::escape as esc;

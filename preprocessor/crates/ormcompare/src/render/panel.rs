@@ -4,7 +4,7 @@
 //! (`statements`). Sides stand next to each other, stacked on narrow pages (CSS).
 
 use super::statements::Statements;
-use super::upgrade::render_marker;
+use super::upgrade::{render_change, render_marker};
 use super::{code_block, esc, ui, PageContext};
 use crate::capture::{Capture, SectionCapture};
 use crate::checks::{plural, Checks, Passed};
@@ -23,6 +23,8 @@ pub struct SideView<'a> {
     pub replayed: &'a [Replayed],
     /// What the previous releases did differently, if anything.
     pub upgrade: Option<&'a SideChange>,
+    /// The comparison's entry on the upgrade page, relative to this page.
+    pub upgrade_href: Option<&'a str>,
 }
 
 /// The panel's HTML, and its data: the sides' replay plans and the notes beside
@@ -57,10 +59,24 @@ pub fn render_compare(
     }
     out.push_str("</div></div>");
     let plans: Vec<_> = sides.iter().map(|side| plan_of(side.capture)).collect();
-    let data = serde_json::json!({
+    // Each side's statement diff against the previous releases, for its marker.
+    let upgrade: Vec<Option<String>> = sides
+        .iter()
+        .map(|side| {
+            side.upgrade.map(|change| {
+                let mut html = String::new();
+                render_change(&mut html, change);
+                html
+            })
+        })
+        .collect();
+    let mut data = serde_json::json!({
         "plans": PlanSet::pack(&plans),
         "notes": notes.to_json(),
     });
+    if upgrade.iter().any(Option::is_some) {
+        data["upgrade"] = serde_json::json!(upgrade);
+    }
     (out, data)
 }
 
@@ -133,7 +149,7 @@ fn render_side(
         plural(queries, "query", "queries"),
     );
     if let Some(change) = side.upgrade {
-        render_marker(out, kind.title(), change);
+        render_marker(out, kind.title(), change, side.upgrade_href);
     }
     code_block(out, "python", &side.section.code, "ormc-code");
 
@@ -296,6 +312,7 @@ mod tests {
                 capture: &captured,
                 replayed: &replayed,
                 upgrade: None,
+                upgrade_href: None,
             }],
             &checks,
             &page(),

@@ -6,8 +6,15 @@ use crate::upgrade::{Line, Said, SideChange, Span};
 use std::fmt::Write;
 
 /// The marker under a side's header: one line saying what the previous release did
-/// differently, opening on the statement diff.
-pub fn render_marker(out: &mut String, library: &str, change: &SideChange) {
+/// differently. Its statement diff (`render_change`) is in the chapter's data file,
+/// put in place when a reader opens the marker; the link to the upgrade page
+/// (`upgrade_href`, to the comparison's entry) serves readers without JavaScript.
+pub fn render_marker(
+    out: &mut String,
+    library: &str,
+    change: &SideChange,
+    upgrade_href: Option<&str>,
+) {
     let (before, _) = &change.versions;
     let _ = write!(
         out,
@@ -16,7 +23,13 @@ pub fn render_marker(out: &mut String, library: &str, change: &SideChange) {
         esc(before),
         esc(&change.headlines(Said::OnPrevious).join(" · "))
     );
-    render_change(out, change);
+    if let Some(href) = upgrade_href {
+        let _ = write!(
+            out,
+            "<p class=\"ormc-upgrade-more\"><a href=\"{}\">Every change of this comparison on the upgrade page</a></p>",
+            esc(href)
+        );
+    }
     out.push_str("</details>");
 }
 
@@ -51,6 +64,18 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
                     esc(sql)
                 );
             }
+            Line::Again(count) => {
+                let words = if *count == 1 {
+                    "and once more, with other parameters".to_string()
+                } else {
+                    format!("and {count} more times, with other parameters")
+                };
+                let _ = write!(
+                    out,
+                    "<li class=\"ormc-diff-skip\">{}</li>",
+                    ui("span", "", &words)
+                );
+            }
             Line::Skipped(count) => {
                 let words = if *count == 1 {
                     "1 statement the same".to_string()
@@ -66,16 +91,14 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             Line::Removed(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-del\"><del title=\"only {}\"><span class=\"ormc-diff-sql\">{}</span></del></li>",
-                    esc(before),
+                    "<li class=\"ormc-diff-del\"><del><span class=\"ormc-diff-sql\">{}</span></del></li>",
                     esc(sql)
                 );
             }
             Line::Added(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-ins\"><ins title=\"only {}\"><span class=\"ormc-diff-sql\">{}</span></ins></li>",
-                    esc(now),
+                    "<li class=\"ormc-diff-ins\"><ins><span class=\"ormc-diff-sql\">{}</span></ins></li>",
                     esc(sql)
                 );
             }
@@ -83,16 +106,10 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
                 before: old,
                 after: new,
             } => {
-                let _ = write!(
-                    out,
-                    "<li class=\"ormc-diff-del\"><span class=\"ormc-diff-sql\" title=\"{}\">",
-                    esc(before)
-                );
+                out.push_str("<li class=\"ormc-diff-del\"><span class=\"ormc-diff-sql\">");
                 spans(out, old, "del");
-                let _ = write!(
-                    out,
-                    "</span></li><li class=\"ormc-diff-ins\"><span class=\"ormc-diff-sql\" title=\"{}\">",
-                    esc(now)
+                out.push_str(
+                    "</span></li><li class=\"ormc-diff-ins\"><span class=\"ormc-diff-sql\">",
                 );
                 spans(out, new, "ins");
                 out.push_str("</span></li>");
@@ -196,14 +213,25 @@ mod tests {
     }
 
     #[test]
-    fn the_marker_says_what_changed_and_opens_on_the_diff() {
+    fn the_marker_says_what_changed_and_links_to_the_diff() {
         let mut out = String::new();
-        render_marker(&mut out, "Django", &change());
+        render_marker(&mut out, "Django", &change(), Some("upgrading.html#up-x"));
         assert!(out.starts_with("<details class=\"ormc-upgrade\"><summary>"));
         assert!(out.contains("Django 5.2.19:</span> 3 queries, not 2</summary>"));
-        assert!(out.contains("<del title=\"only 5.2.19\"><span class=\"ormc-diff-sql\">SELECT &lt;1&gt;</span></del>"));
+        assert!(out.contains("<a href=\"upgrading.html#up-x\">"));
+        assert!(!out.contains("<del"), "the diff comes from the data file");
+        assert!(!out.contains('\n'));
+    }
+
+    #[test]
+    fn a_diff_marks_removed_and_added_statements() {
+        let mut out = String::new();
+        render_change(&mut out, &change());
         assert!(out.contains(
-            "<ins title=\"only 6.1.3\"><span class=\"ormc-diff-sql\">SELECT 2</span></ins>"
+            "<li class=\"ormc-diff-del\"><del><span class=\"ormc-diff-sql\">SELECT &lt;1&gt;</span></del>"
+        ));
+        assert!(out.contains(
+            "<li class=\"ormc-diff-ins\"><ins><span class=\"ormc-diff-sql\">SELECT 2</span></ins>"
         ));
         assert!(out.contains("data-label=\"4 statements the same\""));
         assert!(!out.contains('\n'));
