@@ -19,6 +19,8 @@ NOT_TOPICS = {
     "pitfalls.md",
     "rosetta.md",
     "upgrading.md",
+    "upgrading-django.md",
+    "upgrading-sqlalchemy.md",
 }
 CLOSING = "## What this means when you choose"
 MIN_COMPARISONS = 3

@@ -11,7 +11,7 @@ use crate::project::Project;
 use crate::render::{self, ChangedChapter, ChangedCompare, PageContext, SideView, DATA_DIR};
 use crate::replay;
 use crate::rosetta::{self, Target as RosettaTarget};
-use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun};
+use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun, UpgradeScope};
 use crate::targets::Target;
 use crate::upgrade::{self, SideChange};
 use demo_engine::html::Shown;
@@ -31,8 +31,8 @@ pub struct Pages<'a> {
     /// What the previous stack did differently, by comparison id: the sides that
     /// differ (empty: none, or no previous stack).
     changes: HashMap<&'a str, Vec<SideChange>>,
-    /// The chapter with the `upgrade-changes` block, if the book has one.
-    upgrade_page: Option<&'a Path>,
+    /// The chapters with an `upgrade-changes` block, and the sides each lists.
+    upgrade_pages: Vec<(UpgradeScope, &'a Path)>,
     mdbook_version: &'a str,
     page: PageContext,
 }
@@ -76,15 +76,31 @@ impl<'a> Pages<'a> {
                 (compare.id.as_str(), changed)
             })
             .collect();
-        let upgrade_page = found
-            .iter()
-            .find(|item| matches!(item.snippet, Snippet::UpgradeChanges))
-            .map(|item| chapters[item.chapter].path.as_path());
+        let mut upgrade_pages: Vec<(UpgradeScope, &Path)> = Vec::new();
+        for item in found {
+            let Snippet::UpgradeChanges(scope) = item.snippet else {
+                continue;
+            };
+            let path = chapters[item.chapter].path.as_path();
+            if let Some((_, other)) = upgrade_pages.iter().find(|(s, _)| s.overlaps(scope)) {
+                return Err(Diagnostics::from(Diagnostic::new(
+                    path,
+                    item.line,
+                    format!(
+                        "this `upgrade-changes` block lists sides that {} lists already; give \
+                         each page its own `library=` (django, others), or keep one page \
+                         without it",
+                        other.display()
+                    ),
+                )));
+            }
+            upgrade_pages.push((scope, path));
+        }
         Ok(Pages {
             project,
             chapters,
             found,
-            upgrade_page,
+            upgrade_pages,
             captures,
             tables,
             changes,
@@ -122,7 +138,7 @@ impl<'a> Pages<'a> {
             Snippet::Rosetta(groups) => rosetta::resolve(path, groups, &self.rosetta)
                 .map(|views| render::render_rosetta(&views)),
             Snippet::Chart(chart) => self.render_chart(path, item.line, chart),
-            Snippet::UpgradeChanges => Ok(self.render_upgrade_page(path)),
+            Snippet::UpgradeChanges(scope) => Ok(self.render_upgrade_page(path, *scope)),
             Snippet::Versions => {
                 let targets = &self.project.targets;
                 let mut stacks = Vec::new();
@@ -191,9 +207,20 @@ impl<'a> Pages<'a> {
         }
         let checks: Checks = checks.unwrap_or_default();
         let changes = self.changes.get(compare.id.as_str());
-        let upgrade_href = self
-            .upgrade_page
-            .map(|page| format!("{}#up-{}", rosetta::relative_href(path, page), compare.id));
+        // Each side's entry on the upgrade page that lists its library.
+        let upgrade_hrefs: Vec<Option<String>> = compare
+            .sections
+            .iter()
+            .map(|section| {
+                let library = section.kind.library();
+                self.upgrade_pages
+                    .iter()
+                    .find(|(scope, _)| scope.covers(library))
+                    .map(|(_, page)| {
+                        format!("{}#up-{}", rosetta::relative_href(path, page), compare.id)
+                    })
+            })
+            .collect();
         let sides: Vec<SideView<'_>> = compare
             .sections
             .iter()
@@ -205,7 +232,7 @@ impl<'a> Pages<'a> {
                 capture: captured,
                 replayed,
                 upgrade: changes.and_then(|c| c.iter().find(|change| change.side == index)),
-                upgrade_href: upgrade_href.as_deref(),
+                upgrade_href: upgrade_hrefs[index].as_deref(),
             })
             .collect();
         let href = format!("{DATA_DIR}/{}", render::data_file_name(path));
@@ -265,7 +292,7 @@ impl<'a> Pages<'a> {
 
     /// The generated page of what changes from the previous stack to the current
     /// one, chapter by chapter in book order.
-    fn render_upgrade_page(&self, page: &Path) -> String {
+    fn render_upgrade_page(&self, page: &Path, scope: UpgradeScope) -> String {
         let targets = &self.project.targets;
         let mut chapters: Vec<ChangedChapter<'_>> = Vec::new();
         for item in self.found {
@@ -292,9 +319,13 @@ impl<'a> Pages<'a> {
                 ),
                 sides: changes
                     .iter()
+                    .filter(|c| scope.covers(compare.sections[c.side].kind.library()))
                     .map(|c| (compare.sections[c.side].kind.title(), c.clone()))
                     .collect(),
             };
+            if changed.sides.is_empty() {
+                continue;
+            }
             match chapters.last_mut() {
                 Some(last) if last.title == title => last.compares.push(changed),
                 _ => chapters.push(ChangedChapter {
@@ -304,7 +335,8 @@ impl<'a> Pages<'a> {
             }
         }
         let label = |stack: usize| targets.stacks.get(stack).map_or("", |s| s.label.as_str());
-        render::render_upgrade_page(&chapters, (label(PREVIOUS_STACK), label(0)))
+        let total = compares(self.found).count();
+        render::render_upgrade_page(&chapters, (label(PREVIOUS_STACK), label(0)), total)
     }
 
     fn render_chart(

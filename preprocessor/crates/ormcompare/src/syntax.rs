@@ -118,11 +118,36 @@ pub enum Snippet {
     Schema(SchemaView),
     Versions,
     /// The generated page of what changes between the stacks' captures.
-    UpgradeChanges,
+    UpgradeChanges(UpgradeScope),
     Playground(Vec<Starter>),
     /// The appendix table: operations, each shown by a comparison of the book.
     Rosetta(Vec<RosettaGroup>),
     Chart(BenchChart),
+}
+
+/// The sides an `upgrade-changes` page lists (`library=`): every side, the Django
+/// ORM's, or every other library's (SQLAlchemy and the libraries built on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpgradeScope {
+    All,
+    Django,
+    Others,
+}
+
+impl UpgradeScope {
+    /// Whether the page lists a side of this library (`SectionKind::library`).
+    pub fn covers(self, library: &str) -> bool {
+        match self {
+            UpgradeScope::All => true,
+            UpgradeScope::Django => library == "django",
+            UpgradeScope::Others => library != "django",
+        }
+    }
+
+    /// Whether two pages would list a side twice.
+    pub fn overlaps(self, other: UpgradeScope) -> bool {
+        self == other || self == UpgradeScope::All || other == UpgradeScope::All
+    }
 }
 
 /// A starter query of the playground: `-- name: Title` followed by its SQL.
@@ -221,10 +246,23 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
             Snippet::Versions
         }
         "upgrade-changes" => {
-            if !rest.is_empty() {
-                return Err(at("`upgrade-changes` takes no options".into()));
-            }
-            Snippet::UpgradeChanges
+            let options = Options::parse(&rest);
+            options
+                .check(&["library"], "an `upgrade-changes` block")
+                .map_err(at)?;
+            let scope = match options.value("library").map_err(at)? {
+                None => UpgradeScope::All,
+                Some("django") => UpgradeScope::Django,
+                Some("others") => UpgradeScope::Others,
+                Some(other) => {
+                    return Err(at(format!(
+                        "`library={other}`: an `upgrade-changes` page lists `library=django` \
+                         (the Django ORM's sides) or `library=others` (every other library's), \
+                         or every side without the option"
+                    )))
+                }
+            };
+            Snippet::UpgradeChanges(scope)
         }
         "playground" => {
             if !rest.is_empty() {
@@ -249,7 +287,7 @@ pub fn parse_block(path: &Path, block: &FencedBlock) -> Result<Option<Snippet>, 
     }
     let bodiless = matches!(
         snippet,
-        Snippet::Schema(_) | Snippet::Versions | Snippet::UpgradeChanges | Snippet::Chart(_)
+        Snippet::Schema(_) | Snippet::Versions | Snippet::UpgradeChanges(_) | Snippet::Chart(_)
     );
     if bodiless && !block.body.trim().is_empty() {
         return Err(at(format!(

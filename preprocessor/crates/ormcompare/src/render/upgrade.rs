@@ -149,7 +149,12 @@ pub struct ChangedChapter<'a> {
 
 /// The generated page's body, as Markdown: a heading per chapter (so they reach the
 /// page's table of contents) and a raw HTML block per comparison.
-pub fn render_upgrade_page(chapters: &[ChangedChapter<'_>], stacks: (&str, &str)) -> String {
+/// `total`: how many comparisons the book has.
+pub fn render_upgrade_page(
+    chapters: &[ChangedChapter<'_>],
+    stacks: (&str, &str),
+    total: usize,
+) -> String {
     let compares: usize = chapters.iter().map(|c| c.compares.len()).sum();
     let mut out = String::new();
     if compares == 0 {
@@ -161,6 +166,12 @@ pub fn render_upgrade_page(chapters: &[ChangedChapter<'_>], stacks: (&str, &str)
         );
         return out;
     }
+    let _ = write!(
+        out,
+        "<p class=\"ormc-upgrade-summary\"><strong>{compares} of the book's {total} comparisons</strong> differ here, in {} {}.</p>\n\n",
+        chapters.len(),
+        if chapters.len() == 1 { "chapter" } else { "chapters" }
+    );
     for chapter in chapters {
         // A Markdown heading; its text is the chapter's title as its `# ` line has it.
         let _ = write!(out, "## {}\n\n", chapter.title);
@@ -248,9 +259,11 @@ mod tests {
                 sides: vec![("Django", change())],
             }],
         }];
-        let page = render_upgrade_page(&chapters, ("previous", "current"));
+        let page = render_upgrade_page(&chapters, ("previous", "current"), 30);
         assert!(page.starts_with(
-            "## Bulk `loading`\n\n<div class=\"ormc-upgrade-item\" id=\"up-bulk-x\">"
+            "<p class=\"ormc-upgrade-summary\"><strong>1 of the book's 30 comparisons</strong> \
+             differ here, in 1 chapter.</p>\n\n## Bulk `loading`\n\n\
+             <div class=\"ormc-upgrade-item\" id=\"up-bulk-x\">"
         ));
         assert!(page.contains("<a href=\"bulk.html#cmp-bulk-x\">Batches</a>"));
         assert!(page.contains("Django 5.2.19 → 6.1.3:</strong> 2 queries, was 3"));
@@ -262,7 +275,7 @@ mod tests {
 
     #[test]
     fn no_change_at_all_is_said() {
-        let page = render_upgrade_page(&[], ("previous releases", "current releases"));
+        let page = render_upgrade_page(&[], ("previous releases", "current releases"), 30);
         assert!(page
             .contains("the same results with the current releases as with the previous releases"));
     }
