@@ -49,7 +49,7 @@
     return files[href];
   }
 
-  // Resolves to { plans, plansText, notes } for a block, fetched once.
+  // Resolves to { plans, plansText, notes, upgrade } for a block, fetched once.
   function dataOf(block) {
     if (!block._data) {
       var panel;
@@ -66,7 +66,12 @@
       block._data = panel.then(function (parsed) {
         // Plans hold each parameter list as its JSON text: a round trip through
         // JSON.parse and JSON.stringify keeps every byte the engine reads.
-        return { plans: parsed.plans, plansText: JSON.stringify(parsed.plans), notes: parsed.notes };
+        return {
+          plans: parsed.plans,
+          plansText: JSON.stringify(parsed.plans),
+          notes: parsed.notes,
+          upgrade: parsed.upgrade,
+        };
       });
     }
     return block._data;

@@ -78,6 +78,25 @@ test('a bookkeeping group opens to every statement it holds, in order', async ()
   await page.close();
 });
 
+test('a side the previous releases change opens on its statement diff', async () => {
+  const { page, problems } = await open('bulk-loading.html');
+  const marker = page.locator('#cmp-bulk-create-batches .ormc-side[data-kind="django"] details.ormc-upgrade');
+  assert.match(await marker.locator('summary').textContent(), /^Django ORM 5\.2\.\d+: 3 queries, not 2$/);
+  // The SQLAlchemy side sent the same statements on both stacks: no marker.
+  assert.equal(await page.locator('#cmp-bulk-create-batches .ormc-side[data-kind="sqlalchemy"] details.ormc-upgrade').count(), 0);
+  await marker.locator('summary').click();
+  const removed = marker.locator('.ormc-diff-del');
+  await removed.first().waitFor();
+  assert.equal(await removed.first().textContent(), 'BEGIN');
+  assert.ok(await marker.locator('.ormc-diff-ins').count() >= 1);
+  // The link to the upgrade page comes after the diff.
+  const link = marker.locator('.ormc-upgrade-more a');
+  assert.equal(await link.getAttribute('href'), 'upgrading-django.html#up-bulk-create-batches');
+  assert.ok((await link.boundingBox()).y > (await removed.first().boundingBox()).y);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('database text is shown as text, never run', async () => {
   const { page } = await open('how-to-read.html');
   let alerted = false;
