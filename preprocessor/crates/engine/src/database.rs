@@ -40,6 +40,7 @@ impl DemoDb {
         conn.execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(sql_error)?;
         guard::install(&mut conn)?;
+        crate::django_functions::install(&conn).map_err(sql_error)?;
         conn.set_prepared_statement_cache_capacity(64);
         let budget = Budget::new(limits.max_steps);
         conn.progress_handler(STEPS_PER_CALL as i32, Some(budget.handler()))

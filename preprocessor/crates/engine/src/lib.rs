@@ -8,6 +8,7 @@
 
 mod budget;
 mod database;
+mod django_functions;
 mod guard;
 pub mod html;
 pub mod plan;
