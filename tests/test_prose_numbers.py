@@ -29,7 +29,9 @@ WORDS = {
 NUMBER = r"(\d[\d,]*|" + "|".join(WORDS) + r")"
 # "6 queries", "sent one query", but not a rate ("one query per order") or a
 # count of something else ("one query's rows").
-CLAIM = re.compile(r"\b" + NUMBER + r"\s+quer(?:y|ies)\b(?!\s+(?:per|for each|each)\b|')", re.IGNORECASE)
+CLAIM = re.compile(
+    r"\b" + NUMBER + r"\s+quer(?:y|ies)\b(?!\s+(?:per|for each|each)\b|')", re.IGNORECASE
+)
 BLOCK = re.compile(r"^```compare id=([a-z0-9-]+)[^\n]*\n.*?^```[ \t]*$", re.MULTILINE | re.DOTALL)
 OTHER_RELEASE = re.compile(r"\b5\.2\b|\b2\.0\b|previous release")
 
