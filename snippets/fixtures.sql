@@ -3,6 +3,8 @@
 -- Deterministic: explicit ids, literal ISO dates (2024 and 2025), no random
 -- values and no CURRENT_DATE, so every snippet sees the same data. Parents are
 -- inserted before children, so the file loads with PRAGMA foreign_keys=ON.
+-- The same file loads into PostgreSQL (schema.postgresql.sql): booleans are
+-- written TRUE / FALSE, which SQLite stores as 1 / 0.
 --
 -- Things the chapters rely on:
 -- * categories form a three-level tree (Books > Programming > Python); the
@@ -35,26 +37,26 @@ INSERT INTO categories (id, name, parent_id) VALUES
     (12, 'Cookware', 3);
 
 INSERT INTO products (id, sku, name, category_id, price_cents, stock, discontinued) VALUES
-    (1, 'BK-PY-001', 'Fluent Python', 6, 5999, 12, 0),
-    (2, 'BK-PY-002', 'Python Crash Course', 6, 3999, 0, 0),
-    (3, 'BK-DB-001', 'SQL Performance Explained', 7, 3499, 5, 0),
-    (4, 'BK-DB-002', 'Designing Data-Intensive Applications', 7, 4599, 8, 0),
-    (5, 'BK-DB-003', 'The Art of PostgreSQL', 7, 2999, 0, 1),
-    (6, 'BK-PR-001', 'Two Scoops of Django', 4, 4499, 3, 0),
-    (7, 'BK-FI-001', 'The Hitchhiker''s Guide to the Galaxy', 5, 1299, 25, 0),
-    (8, 'BK-FI-002', 'Pride & Prejudice', 5, 899, 14, 0),
-    (9, 'BK-FI-003', 'Ender''s Game', 5, 1099, 0, 1),
-    (10, 'EL-KB-001', 'Mechanical Keyboard', 10, 8999, 7, 0),
-    (11, 'EL-KB-002', 'Ergonomic Split Keyboard', 10, 14999, 2, 0),
-    (12, 'EL-CO-001', 'USB-C Hub', 8, 2499, 40, 0),
-    (13, 'EL-CO-002', 'Laptop Stand', 8, 3999, 0, 0),
-    (14, 'EL-HP-001', 'Noise-Cancelling Headphones', 11, 24999, 4, 0),
-    (15, 'EL-HP-002', 'Studio Headphones', 11, 9999, 0, 1),
-    (16, 'EL-AU-001', 'Bluetooth Speaker', 9, 5999, 9, 0),
-    (17, 'KI-CW-001', 'Cast Iron Skillet', 12, 3499, 15, 0),
-    (18, 'KI-CW-002', 'Chef''s Knife', 12, 7999, 6, 0),
-    (19, 'KI-GN-001', 'Salt & Pepper Grinder Set', 3, 2999, 20, 0),
-    (20, 'KI-GN-002', 'Coffee Grinder', 3, 4999, 0, 1);
+    (1, 'BK-PY-001', 'Fluent Python', 6, 5999, 12, FALSE),
+    (2, 'BK-PY-002', 'Python Crash Course', 6, 3999, 0, FALSE),
+    (3, 'BK-DB-001', 'SQL Performance Explained', 7, 3499, 5, FALSE),
+    (4, 'BK-DB-002', 'Designing Data-Intensive Applications', 7, 4599, 8, FALSE),
+    (5, 'BK-DB-003', 'The Art of PostgreSQL', 7, 2999, 0, TRUE),
+    (6, 'BK-PR-001', 'Two Scoops of Django', 4, 4499, 3, FALSE),
+    (7, 'BK-FI-001', 'The Hitchhiker''s Guide to the Galaxy', 5, 1299, 25, FALSE),
+    (8, 'BK-FI-002', 'Pride & Prejudice', 5, 899, 14, FALSE),
+    (9, 'BK-FI-003', 'Ender''s Game', 5, 1099, 0, TRUE),
+    (10, 'EL-KB-001', 'Mechanical Keyboard', 10, 8999, 7, FALSE),
+    (11, 'EL-KB-002', 'Ergonomic Split Keyboard', 10, 14999, 2, FALSE),
+    (12, 'EL-CO-001', 'USB-C Hub', 8, 2499, 40, FALSE),
+    (13, 'EL-CO-002', 'Laptop Stand', 8, 3999, 0, FALSE),
+    (14, 'EL-HP-001', 'Noise-Cancelling Headphones', 11, 24999, 4, FALSE),
+    (15, 'EL-HP-002', 'Studio Headphones', 11, 9999, 0, TRUE),
+    (16, 'EL-AU-001', 'Bluetooth Speaker', 9, 5999, 9, FALSE),
+    (17, 'KI-CW-001', 'Cast Iron Skillet', 12, 3499, 15, FALSE),
+    (18, 'KI-CW-002', 'Chef''s Knife', 12, 7999, 6, FALSE),
+    (19, 'KI-GN-001', 'Salt & Pepper Grinder Set', 3, 2999, 20, FALSE),
+    (20, 'KI-GN-002', 'Coffee Grinder', 3, 4999, 0, TRUE);
 
 INSERT INTO tags (id, name) VALUES
     (1, 'bestseller'),

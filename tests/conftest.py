@@ -64,6 +64,23 @@ add_models_to_path()
 
 
 @pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """The runner's private PostgreSQL server (pgserver's), started for the test session
+    and stopped after it: its template database holds the demo schema and rows."""
+    runner = str(SNIPPETS_DIR / "runner")
+    if runner not in sys.path:
+        sys.path.insert(0, runner)
+    from orm_runner.postgresql import Cluster
+
+    cluster = Cluster(statement_seconds=30)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
 def schema_sql() -> str:
     return SCHEMA_SQL.read_text(encoding="utf-8")
 

@@ -66,9 +66,10 @@ def _interrupt_other_threads(filename: str) -> None:
             )
 
 
-def _set_progress_handler(
-    connection: sqlite3.Connection, handler: Callable[[], int] | None
-) -> None:
+def _set_progress_handler(connection: object, handler: Callable[[], int] | None) -> None:
+    # PostgreSQL stops a statement itself, after the role's statement_timeout.
+    if not isinstance(connection, sqlite3.Connection):
+        return
     try:
         connection.set_progress_handler(handler, _PROGRESS_STEPS)
     except sqlite3.ProgrammingError:
@@ -76,7 +77,7 @@ def _set_progress_handler(
 
 
 @contextmanager
-def time_limit(connection: sqlite3.Connection, filename: str, seconds: float) -> Iterator[Budget]:
+def time_limit(connection: object, filename: str, seconds: float) -> Iterator[Budget]:
     """Limit the section whose code is compiled with ``filename``.
 
     This is the friendly limit, with the line the section had reached; the section's

@@ -1,10 +1,17 @@
-"""Fresh in-memory databases holding the shared demo schema and fixture rows."""
+"""Fresh in-memory databases holding the shared demo schema and fixture rows.
+
+``current`` names the database this runner process records on (the request's
+``database``): ``"sqlite"`` here, or ``"postgresql"`` (``orm_runner.postgresql``).
+"""
 
 import functools
 import sqlite3
 
 from orm_runner.paths import FIXTURES_FILE, SCHEMA_FILE
 from orm_runner.recording import RecordingConnection
+
+# The request's database, set by the runner before any section kind is prepared.
+current = "sqlite"
 
 
 @functools.cache

@@ -4,6 +4,7 @@ import _thread
 
 from django.conf import settings
 
+from orm_runner import database, postgresql
 from orm_runner.paths import ensure_models_importable
 from orm_runner.recording import RecordingConnection
 
@@ -25,6 +26,17 @@ class _StableThreadIdents:
         return self._numbers.setdefault(_thread.get_ident(), len(self._numbers) + 1)
 
 
+def _default_database() -> dict[str, object]:
+    if database.current == "postgresql":
+        # The name is each section's own database (set when the section opens).
+        return {**postgresql.cluster().placeholder().django_settings()}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": {"factory": RecordingConnection},
+    }
+
+
 def setup() -> None:
     """Configure and set up Django (does nothing the second time)."""
     if settings.configured:
@@ -32,13 +44,7 @@ def setup() -> None:
     ensure_models_importable()
     settings.configure(
         INSTALLED_APPS=[APP_LABEL],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": ":memory:",
-                "OPTIONS": {"factory": RecordingConnection},
-            }
-        },
+        DATABASES={"default": _default_database()},
         USE_TZ=False,
         TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",

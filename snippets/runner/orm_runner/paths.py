@@ -5,6 +5,7 @@ from pathlib import Path
 
 SNIPPETS_DIR = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = SNIPPETS_DIR / "schema.sql"
+POSTGRESQL_SCHEMA_FILE = SNIPPETS_DIR / "schema.postgresql.sql"
 FIXTURES_FILE = SNIPPETS_DIR / "fixtures.sql"
 MODELS_DIR = SNIPPETS_DIR / "models"
 KINDS_FILE = SNIPPETS_DIR / "kinds.toml"

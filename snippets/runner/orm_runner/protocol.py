@@ -7,7 +7,7 @@ from typing import Any
 from orm_runner.isolation import Limits
 
 # The databases the runner can record on.
-DATABASES = ("sqlite",)
+DATABASES = ("sqlite", "postgresql")
 
 
 class RequestError(ValueError):
@@ -30,7 +30,8 @@ class SnippetRequest:
 class Request:
     # The stack's lock file: the libraries whose versions the answer reports.
     lock: str
-    # The database the sections run on (the only one so far: "sqlite").
+    # The database the sections run on: "sqlite", or "postgresql" (a private server
+    # the runner starts for the request).
     database: str
     max_rows: int
     snippets: list[SnippetRequest]

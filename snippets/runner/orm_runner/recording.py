@@ -57,6 +57,32 @@ def _is_begin(sql: str) -> bool:
     return sql.lstrip().upper().startswith("BEGIN")
 
 
+def statement(
+    sql: str,
+    params: Any,
+    *,
+    many: bool = False,
+    origin: str = "orm",
+    columns: list[str] | None = None,
+    rows: list[list[JsonValue]] | None = None,
+    total_rows: int | None = None,
+    refused: str | None = None,
+) -> Statement:
+    """One recorded statement, as the response carries it (every database's recording)."""
+    recorded: Statement = {
+        "sql": sql,
+        "params": params,
+        "many": many,
+        "origin": origin,
+        "columns": columns,
+        "rows": rows,
+        "total_rows": total_rows,
+    }
+    if refused is not None:
+        recorded["refused"] = refused
+    return recorded
+
+
 class _Call:
     """One recorded driver call in progress."""
 
@@ -127,21 +153,18 @@ class Recorder:
             params = []
         else:
             params = db_params(call.params)
-        statement: Statement = {
-            "sql": call.sql,
-            "params": params,
-            "many": call.many,
-            "origin": "orm",
-            "columns": call.columns,
-            "rows": None,
-            "total_rows": None,
-        }
-        if call.rows is not None:
-            statement["rows"] = [self._row(row) for row in call.rows[: self.max_rows]]
-            statement["total_rows"] = len(call.rows)
-        if call.refused is not None:
-            statement["refused"] = call.refused
-        self.statements.append(statement)
+        rows = None if call.rows is None else call.rows[: self.max_rows]
+        self.statements.append(
+            statement(
+                call.sql,
+                params,
+                many=call.many,
+                columns=call.columns,
+                rows=None if rows is None else [self._row(row) for row in rows],
+                total_rows=None if call.rows is None else len(call.rows),
+                refused=call.refused,
+            )
+        )
 
     def on_trace(self, sql: str) -> None:
         if not self.active:
@@ -162,17 +185,7 @@ class Recorder:
             call.seen_own = True
 
     def _driver(self, sql: str) -> None:
-        self.statements.append(
-            {
-                "sql": sql,
-                "params": [],
-                "many": False,
-                "origin": "driver",
-                "columns": None,
-                "rows": None,
-                "total_rows": None,
-            }
-        )
+        self.statements.append(statement(sql, [], origin="driver"))
 
     @staticmethod
     def _row(row: Any) -> list[JsonValue]:

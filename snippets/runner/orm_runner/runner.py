@@ -5,18 +5,18 @@ import gc
 import platform
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from orm_runner import execute, recording
+from orm_runner import database, execute, pg_recording, postgresql, recording
 from orm_runner.budget import SectionTimeout, time_limit
 from orm_runner.execute import ErrorInfo, Outcome, error_info
 from orm_runner.isolation import run_isolated
 from orm_runner.protocol import Request
 from orm_runner.recording import Recorder
-from orm_runner.sections import KINDS, SectionContext
+from orm_runner.sections import KINDS, SectionContext, SectionKind
 from orm_runner.tables import to_table
 from orm_runner.values import oversized_value
 from orm_runner.watch import Watcher
@@ -25,14 +25,18 @@ Response = dict[str, Any]
 
 
 def versions(lock: Path) -> dict[str, str]:
-    """Python, its SQLite, and every library pinned in the stack's ``lock`` file
-    (lower-cased), as installed."""
+    """Python, the database (its SQLite, or the private PostgreSQL server), and every
+    library pinned in the stack's ``lock`` file (lower-cased), as installed."""
     pinned = {}
     for line in lock.read_text(encoding="utf-8").splitlines():
         name = line.split("#", 1)[0].split("==", 1)[0].strip()
         if name:
             pinned[name.lower()] = metadata.version(name)
-    return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, **pinned}
+    if database.current == "postgresql":
+        server = {"postgresql": postgresql.cluster().version}
+    else:
+        server = {"sqlite": sqlite3.sqlite_version}
+    return {"python": platform.python_version(), **server, **pinned}
 
 
 def _section(
@@ -57,7 +61,11 @@ def _setup_failure(exc: BaseException) -> ErrorInfo:
 
 
 def _run_recorded(
-    kind: str, code: str, context: SectionContext, recorder: Recorder, request: Request
+    kind: str,
+    code: str,
+    context: SectionContext,
+    recorder: Recorder | pg_recording.PgRecorder,
+    request: Request,
 ) -> tuple[Outcome | None, ErrorInfo | None]:
     """Run the code while recording, within the time budget."""
     outcome: Outcome | None = None
@@ -100,6 +108,29 @@ def _no_cyclic_gc() -> Iterator[None]:
         gc.enable()
 
 
+def _open_recording_setup(
+    section_kind: SectionKind, request: Request, opened: ExitStack
+) -> tuple[SectionContext, list[dict[str, Any]]]:
+    """Opens the section's fresh database; returns it and what the library sent while
+    it connected (the set-up, shown apart from the section's own statements)."""
+    if database.current == "postgresql":
+        setup_recorder = pg_recording.PgRecorder(request.max_rows)
+        with setup_recorder.recording():
+            context = opened.enter_context(section_kind.open())
+        return context, setup_recorder.statements
+    context = opened.enter_context(section_kind.open())
+    connection = context.connection
+    assert isinstance(connection, recording.RecordingConnection)
+    return context, connection.take_setup()
+
+
+def _recorder(context: SectionContext, request: Request) -> Recorder | pg_recording.PgRecorder:
+    connection = context.connection
+    if isinstance(connection, recording.RecordingConnection):
+        return Recorder(connection, request.max_rows)
+    return pg_recording.PgRecorder(request.max_rows)
+
+
 def run_section(
     kind: str, code: str, request: Request, setup_errors: dict[str, ErrorInfo]
 ) -> Response:
@@ -118,9 +149,9 @@ def run_section(
     ran = False
     recording.max_rows = request.max_rows
     try:
-        with _no_cyclic_gc(), section_kind.open() as context:
-            setup = context.connection.take_setup()
-            recorder = Recorder(context.connection, request.max_rows)
+        with _no_cyclic_gc(), ExitStack() as opened:
+            context, setup = _open_recording_setup(section_kind, request, opened)
+            recorder = _recorder(context, request)
             statements = recorder.statements
             outcome, error = _run_recorded(kind, code, context, recorder, request)
             ran = True
@@ -183,6 +214,29 @@ def run_request(request: Request, emit: Callable[[Response], None]) -> None:
     ``emit`` gets the versions first, then each snippet as soon as all its sections
     have answered (in the order they finish).
     """
+    database.current = request.database
+    if request.database == "postgresql":
+        with _private_server(request):
+            _run_all(request, emit)
+    else:
+        _run_all(request, emit)
+
+
+@contextmanager
+def _private_server(request: Request) -> Iterator[None]:
+    """A PostgreSQL server of this request's own, stopped however the request ends."""
+    pg_recording.install()
+    cluster = postgresql.Cluster(request.limits.seconds)
+    postgresql.current = cluster
+    try:
+        cluster.start()
+        yield
+    finally:
+        cluster.stop()
+        postgresql.current = None
+
+
+def _run_all(request: Request, emit: Callable[[Response], None]) -> None:
     setup_errors = _prepare_kinds(request)
     emit({"versions": versions(Path(request.lock))})
     tasks: list[tuple[int, int, str, str]] = [

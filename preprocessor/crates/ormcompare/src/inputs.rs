@@ -15,7 +15,12 @@ use std::path::{Path, PathBuf};
 const CAPTURE_FORMAT: &str = "ormcompare-capture-1";
 
 /// Files under the snippets directory that every capture depends on.
-const SHARED_FILES: [&str; 3] = ["schema.sql", "fixtures.sql", "kinds.toml"];
+const SHARED_FILES: [&str; 4] = [
+    "schema.sql",
+    "schema.postgresql.sql",
+    "fixtures.sql",
+    "kinds.toml",
+];
 /// Folders whose Python files every capture depends on.
 const SHARED_TREES: [&str; 2] = ["models", "runner"];
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from orm_runner.paths import ensure_models_importable
+from orm_runner.postgresql import SectionDatabase
 from orm_runner.recording import RecordingConnection
 from orm_runner.tables import OrmTables
 
@@ -16,7 +17,9 @@ from orm_runner.tables import OrmTables
 class SectionContext:
     """One section's fresh database and the namespace its code runs in."""
 
-    connection: RecordingConnection
+    # SQLite: the recorded connection itself; PostgreSQL: where the section's database is
+    # (its drivers are recorded at class level, ``pg_recording``).
+    connection: RecordingConnection | SectionDatabase
     namespace: dict[str, Any]
     tables: OrmTables
     # Runs the coroutine of code that uses top-level ``await``, and returns its value.
@@ -47,3 +50,14 @@ def listed_models(module_name: str) -> dict[str, Any]:
     ensure_models_importable()
     module = importlib.import_module(module_name)
     return {model.__name__: model for model in module.MODELS}
+
+
+def sqlite_only(kind: str) -> None:
+    """Refuses to prepare ``kind`` on another database than SQLite."""
+    from orm_runner import database
+
+    if database.current != "sqlite":
+        raise RuntimeError(
+            f"{kind} sections are recorded on SQLite only; give the comparison `db=sqlite` "
+            "in its ```compare line"
+        )

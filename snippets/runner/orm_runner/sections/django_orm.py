@@ -4,7 +4,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from orm_runner import database, django_setup
+from orm_runner import database, django_setup, postgresql
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.tables import Rows, attributes_set_besides, instance_label
@@ -110,6 +110,10 @@ class DjangoSection:
 
     @contextmanager
     def open(self) -> Iterator[SectionContext]:
+        if database.current == "postgresql":
+            with self._open_postgresql() as context:
+                yield context
+            return
         connection = self._fresh_connection()
         try:
             yield SectionContext(
@@ -125,3 +129,23 @@ class DjangoSection:
             connection.close()
             wrapper.connection = None
             wrapper.in_atomic_block = False
+
+    @contextmanager
+    def _open_postgresql(self) -> Iterator[SectionContext]:
+        from django.db import connections
+
+        wrapper = connections["default"]
+        with postgresql.cluster().section_database() as section_database:
+            wrapper.close()
+            wrapper.settings_dict.update(section_database.django_settings())
+            wrapper.ensure_connection()
+            try:
+                yield SectionContext(
+                    section_database,
+                    namespace(self._models()),
+                    DjangoTables(),
+                    run_async=run_through_async_to_sync,
+                )
+            finally:
+                wrapper.close()
+                wrapper.in_atomic_block = False

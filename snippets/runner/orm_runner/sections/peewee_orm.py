@@ -12,7 +12,7 @@ from typing import Any
 
 from orm_runner import database
 from orm_runner.recording import RecordingConnection
-from orm_runner.sections.base import SectionContext, listed_models, namespace
+from orm_runner.sections.base import SectionContext, listed_models, namespace, sqlite_only
 from orm_runner.tables import Rows, UnsupportedResult, attributes_set_besides, instance_label
 
 MODELS_MODULE = "demo_peewee"
@@ -77,6 +77,7 @@ class PeeweeSection:
     name = "peewee"
 
     def prepare(self) -> None:
+        sqlite_only(self.name)
         listed_models(MODELS_MODULE)
 
     @contextmanager

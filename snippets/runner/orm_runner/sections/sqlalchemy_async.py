@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from orm_runner import database
+from orm_runner import database, postgresql
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.sections.sqlalchemy_orm import SQLAlchemyTables, import_models, mapped_classes
@@ -48,6 +48,10 @@ class SQLAlchemyAsyncSection:
     def open(self) -> Iterator[SectionContext]:
         from sqlalchemy import select
 
+        if database.current == "postgresql":
+            with self._open_postgresql() as context:
+                yield context
+            return
         connection = database.fresh_connection()
         # One event loop for the whole section: the engine's connection lives on it.
         with asyncio.Runner() as loop:
@@ -61,3 +65,19 @@ class SQLAlchemyAsyncSection:
             finally:
                 loop.run(engine.dispose())
                 connection.close()
+
+    @contextmanager
+    def _open_postgresql(self) -> Iterator[SectionContext]:
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        with postgresql.cluster().section_database() as section_database, asyncio.Runner() as loop:
+            engine = create_async_engine(section_database.url("asyncpg"))
+            try:
+                loop.run(_first_connect(engine))
+                names = {**mapped_classes(), "select": select, "engine": engine}
+                yield SectionContext(
+                    section_database, namespace(names), SQLAlchemyTables(), run_async=loop.run
+                )
+            finally:
+                loop.run(engine.dispose())

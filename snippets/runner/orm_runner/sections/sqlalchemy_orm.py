@@ -4,8 +4,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from orm_runner import database
+from orm_runner import database, postgresql
 from orm_runner.paths import ensure_models_importable
+from orm_runner.postgresql import SectionDatabase
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.tables import Rows, UnsupportedResult
@@ -137,7 +138,7 @@ def mapped_classes() -> dict[str, Any]:
 @contextmanager
 def session_on_fresh_database(
     session_class: Callable[[Any], Any],
-) -> Iterator[tuple[RecordingConnection, Any]]:
+) -> Iterator[tuple[RecordingConnection | SectionDatabase, Any]]:
     """A fresh, seeded database and a session of ``session_class`` on an engine over it.
 
     The engine's first connect initialises the dialect (it runs queries of its own): done
@@ -146,6 +147,10 @@ def session_on_fresh_database(
     from sqlalchemy import create_engine
     from sqlalchemy.pool import StaticPool
 
+    if database.current == "postgresql":
+        with _session_on_postgresql(session_class) as opened:
+            yield opened
+        return
     connection = database.fresh_connection()
     engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
     try:
@@ -159,6 +164,26 @@ def session_on_fresh_database(
     finally:
         engine.dispose()
         connection.close()
+
+
+@contextmanager
+def _session_on_postgresql(
+    session_class: Callable[[Any], Any],
+) -> Iterator[tuple[SectionDatabase, Any]]:
+    from sqlalchemy import create_engine
+
+    with postgresql.cluster().section_database() as section_database:
+        engine = create_engine(section_database.url("psycopg"))
+        try:
+            with engine.connect():
+                pass
+            session = session_class(engine)
+            try:
+                yield section_database, session
+            finally:
+                session.close()
+        finally:
+            engine.dispose()
 
 
 class SQLAlchemySection:

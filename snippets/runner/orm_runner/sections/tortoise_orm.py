@@ -21,7 +21,7 @@ from unittest import mock
 
 from orm_runner import database
 from orm_runner.recording import RecordingConnection
-from orm_runner.sections.base import SectionContext, listed_models, namespace
+from orm_runner.sections.base import SectionContext, listed_models, namespace, sqlite_only
 from orm_runner.tables import Rows, attributes_set_besides, instance_label
 
 MODELS_MODULE = "demo_tortoise"
@@ -126,6 +126,7 @@ class TortoiseSection:
     name = "tortoise"
 
     def prepare(self) -> None:
+        sqlite_only(self.name)
         listed_models(MODELS_MODULE)
         import aiosqlite  # noqa: F401
         import tortoise.backends.sqlite  # noqa: F401

@@ -1,0 +1,212 @@
+"""A private PostgreSQL server for one capture run, and a fresh database per section.
+
+The server comes from ``pgserver`` (pinned in each stack's lock): a wheel that carries
+PostgreSQL's own programs, so every machine captures on the same server version, and
+that knows how to run them when the runner is root (``initdb`` refuses root; pgserver
+runs it as a user of its own). It listens on a Unix socket in its data folder only,
+never on a TCP port, so it cannot meet a server the user runs.
+
+Life cycle, all inside one runner process:
+
+- ``Cluster.start()``: a new data folder under the system's temporary folder, the
+  server started there with durability switched off (the data is thrown away) and
+  ``TimeZone=UTC``; the demo database built once, as a template;
+- ``Cluster.section_database()``: per section, ``CREATE DATABASE ... TEMPLATE demo``
+  (a file copy, tens of milliseconds) owned by the unprivileged role the ORMs log in
+  as, dropped afterwards;
+- ``Cluster.stop()``: the server stopped and its folder removed. A guard process
+  does the same if the runner dies without stopping it (killed by its caller, say):
+  it waits for the runner's end of a pipe to close.
+
+What a snippet can and cannot do: it logs in as ``book``, a role that owns its
+section's database and nothing else. It cannot connect to the template (``CONNECT``
+is revoked), create databases or roles, change the server's settings or end other
+sessions. Its statements stop after the section's time budget (``statement_timeout``
+on the role), and its temporary files are capped (``temp_file_limit``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orm_runner import pg_recording
+from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE
+
+# The role the ORMs log in as, and the template every section's database copies.
+ROLE = "book"
+TEMPLATE = "demo"
+# Server settings: nothing needs to survive a crash (the folder is thrown away), and
+# every session answers in UTC whatever the machine's zone.
+SERVER_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "TimeZone": "UTC",
+    "log_checkpoints": "off",
+}
+TEMP_FILE_LIMIT = "256MB"
+
+
+@dataclass(frozen=True)
+class SectionDatabase:
+    """One section's database: how the ORMs reach it."""
+
+    name: str
+    socket_dir: str
+
+    def conninfo(self) -> str:
+        return f"host={self.socket_dir} dbname={self.name} user={ROLE}"
+
+    def url(self, driver: str) -> str:
+        """A SQLAlchemy URL for ``driver`` (``psycopg``, ``asyncpg``)."""
+        return f"postgresql+{driver}://{ROLE}@/{self.name}?host={self.socket_dir}"
+
+    def django_settings(self) -> dict[str, Any]:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": self.name,
+            "USER": ROLE,
+            "HOST": self.socket_dir,
+        }
+
+
+class Cluster:
+    """The private server of one runner process."""
+
+    def __init__(self, statement_seconds: float) -> None:
+        self.statement_seconds = statement_seconds
+        self.folder: Path | None = None
+        self.socket_dir = ""
+        self.version = ""
+        self._server: Any = None
+        self._guard: subprocess.Popen[bytes] | None = None
+        self._numbers = itertools.count(1)
+
+    # -- starting and stopping ------------------------------------------------------
+
+    def start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="ormcompare-pg-"))
+        data = self.folder / "data"
+        self._guard = _start_guard(self.folder)
+        # initdb takes its collation from the environment: byte order, like SQLite's.
+        # pgserver keeps a lock file in the user's runtime folder: this run's own.
+        saved = {name: os.environ.get(name) for name in ("LC_ALL", "LANG", "XDG_RUNTIME_DIR")}
+        os.environ["LC_ALL"] = "C.UTF-8"
+        os.environ["XDG_RUNTIME_DIR"] = str(self.folder)
+        try:
+            import pgserver
+
+            self._server = pgserver.get_server(data, cleanup_mode="delete")
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        self.socket_dir = self._server.get_postmaster_info().socket_dir
+        with self._admin() as admin:
+            for name, value in SERVER_SETTINGS.items():
+                admin.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            admin.execute("SELECT pg_reload_conf()")
+            self.version = admin.execute("SHOW server_version").fetchone()[0]
+            milliseconds = int(self.statement_seconds * 1000)
+            admin.execute(f"CREATE ROLE {ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+            for name, value in {
+                "statement_timeout": milliseconds,
+                "lock_timeout": milliseconds,
+                "temp_file_limit": f"'{TEMP_FILE_LIMIT}'",
+            }.items():
+                admin.execute(f"ALTER ROLE {ROLE} SET {name} = {value}")
+            admin.execute(f"CREATE DATABASE {TEMPLATE}")
+        self._build_template()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.cleanup()
+        if self._guard is not None:
+            # Its pipe closes: the guard finds the server gone and the folder removed.
+            assert self._guard.stdin is not None
+            self._guard.stdin.close()
+            self._guard.wait()
+            self._guard = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def _admin(self, database: str = "postgres") -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            f"host={self.socket_dir} dbname={database} user=postgres", autocommit=True
+        )
+
+    def _build_template(self) -> None:
+        """The demo schema and rows, owned by the book's role, in the template."""
+        with self._admin(TEMPLATE) as admin:
+            admin.execute(f"GRANT CREATE ON SCHEMA public TO {ROLE}")
+            admin.execute(f"SET ROLE {ROLE}")
+            admin.execute(POSTGRESQL_SCHEMA_FILE.read_text(encoding="utf-8"))
+            admin.execute(FIXTURES_FILE.read_text(encoding="utf-8"))
+            tables = admin.execute(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND is_identity = 'YES' ORDER BY table_name"
+            ).fetchall()
+            for (table,) in tables:
+                # The next id after the fixtures' largest, as SQLite would give.
+                admin.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))',
+                    (table,),
+                )
+            admin.execute("RESET ROLE")
+            admin.execute("VACUUM ANALYZE")
+            admin.execute(f"REVOKE CONNECT ON DATABASE {TEMPLATE} FROM PUBLIC")
+
+    # -- sections -------------------------------------------------------------------
+
+    def placeholder(self) -> SectionDatabase:
+        """Where a library configured once per process points before a section opens."""
+        return SectionDatabase("postgres", self.socket_dir)
+
+    @contextmanager
+    def section_database(self) -> Iterator[SectionDatabase]:
+        """A fresh copy of the demo database for one section, dropped afterwards."""
+        name = f"section_{os.getpid()}_{next(self._numbers)}"
+        with pg_recording.paused(), self._admin() as admin:
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {ROLE}")
+        try:
+            yield SectionDatabase(name, self.socket_dir)
+        finally:
+            with pg_recording.paused(), self._admin() as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _start_guard(folder: Path) -> subprocess.Popen[bytes]:
+    """A process that stops the server and removes ``folder`` once our pipe closes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "orm_runner.pg_guard", str(folder)],
+        stdin=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+        start_new_session=True,
+    )
+
+
+# The cluster of this process, when the request's database is PostgreSQL.
+current: Cluster | None = None
+
+
+def cluster() -> Cluster:
+    if current is None:
+        raise RuntimeError("no PostgreSQL server was started for this request")
+    return current
