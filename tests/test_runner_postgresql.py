@@ -185,8 +185,9 @@ def test_a_sqlite_only_kind_says_what_to_do(run: Any) -> None:
 
 
 def test_the_server_is_gone_after_the_request(run: Any) -> None:
-    assert run[2] == set()
-    assert not _server_folders() - set(), "a server folder was left behind"
+    # Folders that appeared during the request and are still there (another test's
+    # server, started before, may well be running).
+    assert run[2] == set(), "the request left its server folder behind"
 
 
 def test_a_killed_runner_leaves_no_server(tmp_path: Any) -> None:
