@@ -226,6 +226,29 @@
     }
   }
 
+  // A textarea over a highlighted copy of its SQL: the copy is for the eye (hidden
+  // from screen readers), the textarea is what is edited and read out.
+  // Ctrl/Cmd+Enter calls onRun.
+  function sqlEditor(label, onRun) {
+    var pre = document.createElement('pre');
+    pre.setAttribute('aria-hidden', 'true');
+    var code = document.createElement('code');
+    code.className = 'language-sql hljs';
+    pre.appendChild(code);
+    var area = document.createElement('textarea');
+    area.spellcheck = false;
+    area.setAttribute('aria-label', label);
+    var paint = function () { highlight(code, area.value + '\n'); };
+    area.addEventListener('input', paint);
+    area.addEventListener('keydown', function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+        event.preventDefault();
+        onRun();
+      }
+    });
+    return { pre: pre, area: area, load: function (sql) { area.value = sql; paint(); } };
+  }
+
   function editorOf(stmt) {
     return stmt.querySelector(':scope > .ormc-editor');
   }
@@ -239,24 +262,10 @@
     editor.className = 'ormc-editor';
     var sqlBox = document.createElement('div');
     sqlBox.className = 'ormc-editor-sql';
-    var pre = document.createElement('pre');
-    pre.setAttribute('aria-hidden', 'true');
-    var code = document.createElement('code');
-    code.className = 'language-sql hljs';
-    pre.appendChild(code);
-    var area = document.createElement('textarea');
-    area.spellcheck = false;
-    area.setAttribute('aria-label', 'SQL of ' + describe(stmt));
-    area.value = step.sql.trim();
-    highlight(code, area.value + '\n');
-    area.addEventListener('input', function () { highlight(code, area.value + '\n'); });
-    area.addEventListener('keydown', function (event) {
-      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
-        event.preventDefault();
-        run(stmt);
-      }
-    });
-    sqlBox.appendChild(pre);
+    var sql = sqlEditor('SQL of ' + describe(stmt), function () { run(stmt); });
+    sql.load(step.sql.trim());
+    var area = sql.area;
+    sqlBox.appendChild(sql.pre);
     sqlBox.appendChild(area);
     editor.appendChild(sqlBox);
     var params = paramsText(stmt, data);
@@ -536,17 +545,10 @@
     var shown = stmt.querySelector('pre.ormc-sql');
     var editor = document.createElement('div');
     editor.className = 'ormc-editor';
-    var pre = document.createElement('pre');
-    pre.setAttribute('aria-hidden', 'true');
-    var code = document.createElement('code');
-    code.className = 'language-sql hljs';
-    pre.appendChild(code);
-    var area = document.createElement('textarea');
-    area.spellcheck = false;
+    var sql = sqlEditor('SQL to run on the demo database', function () { go(); });
+    var area = sql.area;
     area.rows = 8;
-    area.setAttribute('aria-label', 'SQL to run on the demo database');
-    var load = function (sql) { area.value = sql; highlight(code, sql + '\n'); };
-    area.addEventListener('input', function () { highlight(code, area.value + '\n'); });
+    var load = sql.load;
     var out = document.createElement('div');
     out.className = 'ormc-run-out';
     out.setAttribute('role', 'status');
@@ -568,13 +570,7 @@
           return answer;
         });
     };
-    area.addEventListener('keydown', function (event) {
-      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
-        event.preventDefault();
-        go();
-      }
-    });
-    editor.appendChild(pre);
+    editor.appendChild(sql.pre);
     editor.appendChild(area);
     shown.replaceWith(editor);
     load(stmt.dataset.sql);

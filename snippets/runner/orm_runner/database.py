@@ -6,7 +6,10 @@
 
 import functools
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from orm_runner import postgresql
 from orm_runner.paths import FIXTURES_FILE, SCHEMA_FILE
 from orm_runner.recording import RecordingConnection
 
@@ -35,3 +38,19 @@ def fresh_connection() -> RecordingConnection:
     assert isinstance(connection, RecordingConnection)
     seed(connection)
     return connection
+
+
+@contextmanager
+def fresh_section_database() -> Iterator[RecordingConnection | postgresql.SectionDatabase]:
+    """A section's fresh demo database on the request's database, released afterwards:
+    a recorded in-memory SQLite connection, or a copy on the private PostgreSQL server
+    (where the ORM connects by itself)."""
+    if current == "postgresql":
+        with postgresql.cluster().section_database() as section_database:
+            yield section_database
+        return
+    connection = fresh_connection()
+    try:
+        yield connection
+    finally:
+        connection.close()

@@ -26,13 +26,11 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Self
 
 from orm_runner.recording import Statement, statement
 from orm_runner.values import JsonValue, db_value
-
-# Rows kept per statement (the runner sets it from the request).
-max_rows = 1000
 
 
 class PgRecorder:
@@ -130,13 +128,30 @@ def _recording() -> PgRecorder | None:
     return recorder
 
 
+@dataclass
+class _Call:
+    """What a recorded call read back: the columns and every row, when it returned rows."""
+
+    columns: list[str] | None = None
+    rows: list[Any] | None = None
+
+
 @contextmanager
-def _one_call(recorder: PgRecorder) -> Iterator[None]:
+def _recorded(recorder: PgRecorder, sql: str, params: Any, many: bool = False) -> Iterator[_Call]:
+    """One statement handed to the driver, recorded once the call returns or raises
+    (then with what the server answered). Calls made inside it are the driver's own
+    and are not recorded again."""
+    call = _Call()
+    refused = None
     recorder.depth += 1
     try:
-        yield
+        yield call
+    except Exception as exc:
+        refused = _refusal(exc)
+        raise
     finally:
         recorder.depth -= 1
+        recorder.orm(sql, params, many, call.rows, call.columns, refused)
 
 
 def _sql_text(query: Any, cursor: Any) -> str:
@@ -169,22 +184,14 @@ def _psycopg_execute(original: Callable[..., Any], fetch: bool) -> Callable[...,
         recorder = _recording()
         if recorder is None:
             return original(self, query, params, **kwargs)
-        sql = _sql_text(query, self)
         _note_psycopg_begin(recorder, self.connection)
-        rows = columns = refused = None
-        try:
-            with _one_call(recorder):
-                result = original(self, query, params, **kwargs)
-                if fetch and self.description is not None:
-                    columns = [column.name for column in self.description]
-                    rows = self.fetchall()
-                    if rows:
-                        self.scroll(0, "absolute")
-        except Exception as exc:
-            refused = _refusal(exc)
-            raise
-        finally:
-            recorder.orm(sql, params, False, rows, columns, refused)
+        with _recorded(recorder, _sql_text(query, self), params) as call:
+            result = original(self, query, params, **kwargs)
+            if fetch and self.description is not None:
+                call.columns = [column.name for column in self.description]
+                call.rows = self.fetchall()
+                if call.rows:
+                    self.scroll(0, "absolute")
         return result
 
     return execute
@@ -197,17 +204,9 @@ def _psycopg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
         if recorder is None:
             return original(self, query, params_seq, **kwargs)
         params = list(params_seq)
-        sql = _sql_text(query, self)
         _note_psycopg_begin(recorder, self.connection)
-        refused = None
-        try:
-            with _one_call(recorder):
-                return original(self, query, params, **kwargs)
-        except Exception as exc:
-            refused = _refusal(exc)
-            raise
-        finally:
-            recorder.orm(sql, params, True, None, None, refused)
+        with _recorded(recorder, _sql_text(query, self), params, many=True):
+            return original(self, query, params, **kwargs)
 
     return executemany
 
@@ -234,17 +233,11 @@ def _asyncpg_prepare_and_execute(original: Callable[..., Any]) -> Callable[..., 
         recorder = _recording()
         if recorder is None:
             return await original(self, operation, parameters)
-        refused = None
-        try:
-            with _one_call(recorder):
-                result = await original(self, operation, parameters)
-        except Exception as exc:
-            refused = _refusal(exc)
-            recorder.orm(operation, parameters, False, None, None, refused)
-            raise
-        columns = [column[0] for column in self.description] if self.description else None
-        rows = list(self._rows) if columns is not None else None
-        recorder.orm(operation, parameters, False, rows, columns, None)
+        with _recorded(recorder, operation, parameters) as call:
+            result = await original(self, operation, parameters)
+            if self.description:
+                call.columns = [column[0] for column in self.description]
+                call.rows = list(self._rows)
         return result
 
     return prepare_and_execute
@@ -257,15 +250,8 @@ def _asyncpg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
         if recorder is None:
             return await original(self, operation, seq_of_parameters)
         params = list(seq_of_parameters)
-        refused = None
-        try:
-            with _one_call(recorder):
-                return await original(self, operation, params)
-        except Exception as exc:
-            refused = _refusal(exc)
-            raise
-        finally:
-            recorder.orm(operation, params, True, None, None, refused)
+        with _recorded(recorder, operation, params, many=True):
+            return await original(self, operation, params)
 
     return executemany
 

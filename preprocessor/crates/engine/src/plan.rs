@@ -43,21 +43,25 @@ fn no_parameters() -> serde_json::Value {
 impl Step {
     /// The parameter lists to run the statement with: one, or one per execution.
     pub fn parameter_sets(&self) -> Result<Vec<Vec<Value>>, String> {
-        let parse = |v: &serde_json::Value| {
-            serde_json::from_value::<Vec<Value>>(v.clone())
-                .map_err(|e| format!("unreadable parameters {v}: {e}"))
-        };
-        if self.many {
-            let sets = self.params.as_array().ok_or_else(|| {
-                format!(
-                    "the parameters of an `executemany` must be a list of lists, not {}",
-                    self.params
-                )
-            })?;
-            sets.iter().map(parse).collect()
-        } else {
-            Ok(vec![parse(&self.params)?])
-        }
+        parameter_sets(&self.params, self.many)
+    }
+}
+
+/// A statement's parameters as captured (JSON) turned into the lists to run it with:
+/// one list, or one per execution of an `executemany` (`many`). The capture reader
+/// and the replay share it.
+pub fn parameter_sets(params: &serde_json::Value, many: bool) -> Result<Vec<Vec<Value>>, String> {
+    let parse = |v: &serde_json::Value| {
+        serde_json::from_value::<Vec<Value>>(v.clone())
+            .map_err(|e| format!("unreadable parameters {v}: {e}"))
+    };
+    if many {
+        let sets = params.as_array().ok_or_else(|| {
+            format!("the parameters of an `executemany` must be a list of lists, not {params}")
+        })?;
+        sets.iter().map(parse).collect()
+    } else {
+        Ok(vec![parse(params)?])
     }
 }
 

@@ -117,18 +117,7 @@ impl Statement {
 
     /// The parameter lists to run the statement with: one, or one per row for `many`.
     pub fn parameter_sets(&self) -> Result<Vec<Vec<Value>>, String> {
-        let parse = |v: &serde_json::Value| {
-            serde_json::from_value::<Vec<Value>>(v.clone())
-                .map_err(|e| format!("unreadable parameters {v}: {e}"))
-        };
-        if self.many {
-            let sets = self.params.as_array().ok_or_else(|| {
-                format!("`many` parameters must be a list, found {}", self.params)
-            })?;
-            sets.iter().map(parse).collect()
-        } else {
-            Ok(vec![parse(&self.params)?])
-        }
+        demo_engine::plan::parameter_sets(&self.params, self.many)
     }
 
     /// The rows the ORM received, as a table, for statements that return rows.
@@ -279,13 +268,12 @@ pub fn write(captures_dir: &Path, capture: &Capture) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn statement(sql: &str, origin: Origin) -> Statement {
+impl Statement {
+    /// A statement that returned no rows, as the tests build them.
+    pub(crate) fn bare(sql: &str, params: serde_json::Value, origin: Origin) -> Statement {
         Statement {
             sql: sql.into(),
-            params: serde_json::json!([]),
+            params,
             many: false,
             origin,
             columns: None,
@@ -293,6 +281,15 @@ mod tests {
             total_rows: None,
             refused: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(sql: &str, origin: Origin) -> Statement {
+        Statement::bare(sql, serde_json::json!([]), origin)
     }
 
     #[test]

@@ -107,16 +107,7 @@ mod tests {
     use crate::capture::Origin;
 
     fn statement(sql: &str) -> Statement {
-        Statement {
-            sql: sql.into(),
-            params: serde_json::json!([]),
-            many: false,
-            origin: Origin::Orm,
-            columns: None,
-            rows: None,
-            total_rows: None,
-            refused: None,
-        }
+        Statement::bare(sql, serde_json::json!([]), Origin::Orm)
     }
 
     #[test]

@@ -414,16 +414,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn statement(sql: &str, params: serde_json::Value) -> Statement {
-        Statement {
-            sql: sql.into(),
-            params,
-            many: false,
-            origin: Origin::Orm,
-            columns: None,
-            rows: None,
-            total_rows: None,
-            refused: None,
-        }
+        Statement::bare(sql, params, Origin::Orm)
     }
 
     fn capture(version: &str, statements: Vec<Statement>) -> Capture {

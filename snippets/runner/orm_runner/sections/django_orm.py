@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from orm_runner import database, django_setup, postgresql
+from orm_runner.postgresql import SectionDatabase
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.tables import Rows, attributes_set_besides, instance_label
@@ -109,43 +110,37 @@ class DjangoSection:
         return raw
 
     @contextmanager
-    def open(self) -> Iterator[SectionContext]:
-        if database.current == "postgresql":
-            with self._open_postgresql() as context:
-                yield context
-            return
-        connection = self._fresh_connection()
+    def _connected(self) -> Iterator[RecordingConnection | SectionDatabase]:
+        """Django's default connection, open on the section's fresh database."""
+        from django.db import connections
+
+        wrapper = connections["default"]
         try:
+            if database.current == "postgresql":
+                with postgresql.cluster().section_database() as section_database:
+                    wrapper.close()
+                    wrapper.settings_dict.update(section_database.django_settings())
+                    wrapper.ensure_connection()
+                    try:
+                        yield section_database
+                    finally:
+                        wrapper.close()
+            else:
+                connection = self._fresh_connection()
+                try:
+                    yield connection
+                finally:
+                    connection.close()
+                    wrapper.connection = None
+        finally:
+            wrapper.in_atomic_block = False
+
+    @contextmanager
+    def open(self) -> Iterator[SectionContext]:
+        with self._connected() as connection:
             yield SectionContext(
                 connection,
                 namespace(self._models()),
                 DjangoTables(),
                 run_async=run_through_async_to_sync,
             )
-        finally:
-            from django.db import connections
-
-            wrapper = connections["default"]
-            connection.close()
-            wrapper.connection = None
-            wrapper.in_atomic_block = False
-
-    @contextmanager
-    def _open_postgresql(self) -> Iterator[SectionContext]:
-        from django.db import connections
-
-        wrapper = connections["default"]
-        with postgresql.cluster().section_database() as section_database:
-            wrapper.close()
-            wrapper.settings_dict.update(section_database.django_settings())
-            wrapper.ensure_connection()
-            try:
-                yield SectionContext(
-                    section_database,
-                    namespace(self._models()),
-                    DjangoTables(),
-                    run_async=run_through_async_to_sync,
-                )
-            finally:
-                wrapper.close()
-                wrapper.in_atomic_block = False

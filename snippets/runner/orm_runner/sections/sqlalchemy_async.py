@@ -1,4 +1,5 @@
-"""``sqlalchemy-async`` sections: SQLAlchemy's asyncio extension on the aiosqlite driver.
+"""``sqlalchemy-async`` sections: SQLAlchemy's asyncio extension on the aiosqlite driver
+(asyncpg on PostgreSQL).
 
 The code sees the demo's mapped classes, ``select`` and ``engine``, an ``AsyncEngine``
 whose one connection is the section's database. aiosqlite runs the ``sqlite3``
@@ -11,20 +12,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from orm_runner import database, postgresql
+from orm_runner import database
+from orm_runner.postgresql import SectionDatabase
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, namespace
 from orm_runner.sections.sqlalchemy_orm import SQLAlchemyTables, import_models, mapped_classes
 
 
-def _async_engine(connection: RecordingConnection) -> Any:
-    import aiosqlite
+def _async_engine(handle: RecordingConnection | SectionDatabase) -> Any:
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import StaticPool
 
+    if isinstance(handle, SectionDatabase):
+        return create_async_engine(handle.url("asyncpg"))
+
+    import aiosqlite
+
     async def connect() -> aiosqlite.Connection:
         # aiosqlite.connect() would open a new database; this hands it the seeded one.
-        return await aiosqlite.Connection(lambda: connection, iter_chunk_size=64)
+        return await aiosqlite.Connection(lambda: handle, iter_chunk_size=64)
 
     return create_async_engine("sqlite+aiosqlite://", async_creator=connect, poolclass=StaticPool)
 
@@ -48,36 +54,14 @@ class SQLAlchemyAsyncSection:
     def open(self) -> Iterator[SectionContext]:
         from sqlalchemy import select
 
-        if database.current == "postgresql":
-            with self._open_postgresql() as context:
-                yield context
-            return
-        connection = database.fresh_connection()
         # One event loop for the whole section: the engine's connection lives on it.
-        with asyncio.Runner() as loop:
-            engine = _async_engine(connection)
+        with database.fresh_section_database() as handle, asyncio.Runner() as loop:
+            engine = _async_engine(handle)
             try:
                 loop.run(_first_connect(engine))
                 names = {**mapped_classes(), "select": select, "engine": engine}
                 yield SectionContext(
-                    connection, namespace(names), SQLAlchemyTables(), run_async=loop.run
-                )
-            finally:
-                loop.run(engine.dispose())
-                connection.close()
-
-    @contextmanager
-    def _open_postgresql(self) -> Iterator[SectionContext]:
-        from sqlalchemy import select
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        with postgresql.cluster().section_database() as section_database, asyncio.Runner() as loop:
-            engine = create_async_engine(section_database.url("asyncpg"))
-            try:
-                loop.run(_first_connect(engine))
-                names = {**mapped_classes(), "select": select, "engine": engine}
-                yield SectionContext(
-                    section_database, namespace(names), SQLAlchemyTables(), run_async=loop.run
+                    handle, namespace(names), SQLAlchemyTables(), run_async=loop.run
                 )
             finally:
                 loop.run(engine.dispose())

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from orm_runner import database, postgresql
+from orm_runner import database
 from orm_runner.paths import ensure_models_importable
 from orm_runner.postgresql import SectionDatabase
 from orm_runner.recording import RecordingConnection
@@ -135,6 +135,17 @@ def mapped_classes() -> dict[str, Any]:
     return {mapper.class_.__name__: mapper.class_ for mapper in module.Base.registry.mappers}
 
 
+def _engine(handle: RecordingConnection | SectionDatabase) -> Any:
+    """An engine over the section's database: its one recorded SQLite connection, or
+    the psycopg driver on the section's PostgreSQL database."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    if isinstance(handle, SectionDatabase):
+        return create_engine(handle.url("psycopg"))
+    return create_engine("sqlite://", creator=lambda: handle, poolclass=StaticPool)
+
+
 @contextmanager
 def session_on_fresh_database(
     session_class: Callable[[Any], Any],
@@ -144,42 +155,14 @@ def session_on_fresh_database(
     The engine's first connect initialises the dialect (it runs queries of its own): done
     here, before the recording starts.
     """
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import StaticPool
-
-    if database.current == "postgresql":
-        with _session_on_postgresql(session_class) as opened:
-            yield opened
-        return
-    connection = database.fresh_connection()
-    engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
-    try:
-        with engine.connect():
-            pass
-        session = session_class(engine)
-        try:
-            yield connection, session
-        finally:
-            session.close()
-    finally:
-        engine.dispose()
-        connection.close()
-
-
-@contextmanager
-def _session_on_postgresql(
-    session_class: Callable[[Any], Any],
-) -> Iterator[tuple[SectionDatabase, Any]]:
-    from sqlalchemy import create_engine
-
-    with postgresql.cluster().section_database() as section_database:
-        engine = create_engine(section_database.url("psycopg"))
+    with database.fresh_section_database() as handle:
+        engine = _engine(handle)
         try:
             with engine.connect():
                 pass
             session = session_class(engine)
             try:
-                yield section_database, session
+                yield handle, session
             finally:
                 session.close()
         finally:

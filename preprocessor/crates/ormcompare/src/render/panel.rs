@@ -220,14 +220,10 @@ mod tests {
 
     fn statement(sql: &str, origin: Origin, rows: Option<Vec<Vec<Value>>>) -> Statement {
         Statement {
-            sql: sql.into(),
-            params: serde_json::json!(["<p>"]),
-            many: false,
-            origin,
             columns: rows.as_ref().map(|_| vec!["name".to_string()]),
             total_rows: rows.as_ref().map(Vec::len),
             rows,
-            refused: None,
+            ..Statement::bare(sql, serde_json::json!(["<p>"]), origin)
         }
     }
 
