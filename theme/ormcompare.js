@@ -226,10 +226,12 @@
     }
   }
 
-  // A textarea over a highlighted copy of its SQL: the copy is for the eye (hidden
+  // A textarea over a highlighted copy of its SQL, in one box: the copy is for the eye (hidden
   // from screen readers), the textarea is what is edited and read out.
   // Ctrl/Cmd+Enter calls onRun.
   function sqlEditor(label, onRun) {
+    var box = document.createElement('div');
+    box.className = 'ormc-editor-sql';
     var pre = document.createElement('pre');
     pre.setAttribute('aria-hidden', 'true');
     var code = document.createElement('code');
@@ -246,7 +248,9 @@
         onRun();
       }
     });
-    return { pre: pre, area: area, load: function (sql) { area.value = sql; paint(); } };
+    box.appendChild(pre);
+    box.appendChild(area);
+    return { box: box, area: area, load: function (sql) { area.value = sql; paint(); } };
   }
 
   function editorOf(stmt) {
@@ -260,14 +264,10 @@
     var step = stepOf(data.plans, sideOf(stmt), from);
     editor = document.createElement('div');
     editor.className = 'ormc-editor';
-    var sqlBox = document.createElement('div');
-    sqlBox.className = 'ormc-editor-sql';
     var sql = sqlEditor('SQL of ' + describe(stmt), function () { run(stmt); });
     sql.load(step.sql.trim());
     var area = sql.area;
-    sqlBox.appendChild(sql.pre);
-    sqlBox.appendChild(area);
-    editor.appendChild(sqlBox);
+    editor.appendChild(sql.box);
     var params = paramsText(stmt, data);
     if (params !== '[]' && params.replace(/[\s\[\],]/g, '') !== '') {
       var label = document.createElement('label');
@@ -570,8 +570,7 @@
           return answer;
         });
     };
-    editor.appendChild(sql.pre);
-    editor.appendChild(area);
+    editor.appendChild(sql.box);
     shown.replaceWith(editor);
     load(stmt.dataset.sql);
     var bar = document.createElement('div');
