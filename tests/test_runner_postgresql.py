@@ -64,6 +64,13 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
             "psycopg.connect(f'host={info.host} dbname=demo user=book')",
         )
     ],
+    "names": [
+        (
+            "django",
+            "from django.db import connection\n"
+            "print(connection.settings_dict['NAME'], connection.settings_dict['HOST'])",
+        )
+    ],
     "slow": [("django", "list(Customer.objects.raw('SELECT pg_sleep(30), 1 AS id'))")],
     "peewee": [("peewee", "Customer.select().count()")],
 }
@@ -88,7 +95,9 @@ def _env() -> dict[str, str]:
 
 
 def _server_folders() -> set[str]:
-    return set(glob.glob(os.path.join(os.environ.get("TMPDIR", "/tmp"), "ormcompare-pg-*")))
+    """Server folders in memory or in the temporary folder, wherever the runner put them."""
+    places = ["/dev/shm", os.environ.get("TMPDIR", "/tmp")]
+    return {path for place in places for path in glob.glob(os.path.join(place, "ormcompare-pg-*"))}
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +180,11 @@ def test_a_snippet_cannot_reach_the_template(run: Any) -> None:
     error = run[1]["template"][0]["error"]
     assert error["type"] == "OperationalError"
     assert 'permission denied for database "demo"' in error["message"]
+    assert '"…/pg/.s.PGSQL.5432"' in error["message"], "the server's folder changes every run"
+
+
+def test_names_that_change_every_run_are_shown_fixed(run: Any) -> None:
+    assert run[1]["names"][0]["stdout"] == "section_db …/pg\n"
 
 
 def test_a_long_statement_is_stopped_by_the_budget(run: Any) -> None:

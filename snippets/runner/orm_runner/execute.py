@@ -190,7 +190,7 @@ def run(
                     result = convert(_evaluate(cell.last, namespace, run_async))
             except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt too: the section's own
                 error = _describe(exc, filename, cell.last_line)
-    stdout = captured.getvalue()
+    stdout = without_machine_paths(captured.getvalue())
     if has_memory_address(stdout):
         # Masked either way, so that the response stays the same from run to run.
         stdout = mask_memory_addresses(stdout)

@@ -37,10 +37,21 @@ _MACHINE_PATHS = sorted(
 )
 
 
+# Names the private PostgreSQL server gives per run and per section (its socket
+# folder, each section's database), as a reader sees them whatever the run.
+_RUN_NAMES = [
+    (re.compile(r"/[\w/.-]*/ormcompare-pg-\w+/data"), "…/pg"),
+    (re.compile(r"\bsection_\d+_\d+\b"), "section_db"),
+]
+
+
 def without_machine_paths(text: str) -> str:
-    """``text`` with this machine's Python and book folders written as ``…``."""
+    """``text`` with this machine's Python and book folders written as ``…``, and the
+    private server's run-to-run names as fixed ones."""
     for path in _MACHINE_PATHS:
         text = text.replace(path, "…")
+    for pattern, shown in _RUN_NAMES:
+        text = pattern.sub(shown, text)
     return text
 
 

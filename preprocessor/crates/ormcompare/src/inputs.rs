@@ -130,6 +130,7 @@ mod tests {
         Compare {
             id: "x".into(),
             databases: Vec::new(),
+            database_note: None,
             line: 1,
             same_rows: false,
             sections: vec![Section {

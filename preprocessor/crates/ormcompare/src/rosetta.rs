@@ -235,6 +235,7 @@ mod tests {
         let two_sides = Compare {
             id: "get".into(),
             databases: Vec::new(),
+            database_note: None,
             line: 12,
             same_rows: false,
             sections: vec![
@@ -251,6 +252,7 @@ mod tests {
         let django_only = Compare {
             id: "alone".into(),
             databases: Vec::new(),
+            database_note: None,
             line: 30,
             same_rows: false,
             sections: vec![section(SectionKind::named("django").unwrap(), "x\n")],

@@ -30,6 +30,10 @@ use crate::scan::FencedBlock;
 use rosetta::parse_rosetta;
 use std::path::Path;
 
+/// `raises@postgresql=none`: on that database the section raises nothing, though it
+/// raises on the others. Exception names are capitalised, so it names none of them.
+pub const RAISES_NOTHING: &str = "none";
+
 /// What a section promises; the build fails when the capture says otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expect {
@@ -54,7 +58,11 @@ impl Expect {
             if name == database {
                 merged.queries = own.queries.or(merged.queries);
                 merged.rows = own.rows.or(merged.rows);
-                merged.raises = own.raises.clone().or(merged.raises);
+                match own.raises.as_deref() {
+                    Some(RAISES_NOTHING) => merged.raises = None,
+                    Some(kind) => merged.raises = Some(kind.to_string()),
+                    None => {}
+                }
             }
         }
         merged
@@ -83,6 +91,9 @@ pub struct Compare {
     pub sections: Vec<Section>,
     /// The databases it is captured on (`db=sqlite,postgresql`); empty: every one.
     pub databases: Vec<String>,
+    /// Why it belongs to those databases only (its `db-note:` line), for the others'
+    /// readers.
+    pub database_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -458,6 +469,7 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
     let same_rows = options.flag("same-rows").map_err(at)?;
 
     let mut sections: Vec<Section> = Vec::new();
+    let mut database_note: Option<String> = None;
     // Where a triple-quoted string opened in the current section, if one is open.
     let mut open_string: Option<usize> = None;
     for (index, text) in block.body.lines().enumerate() {
@@ -508,6 +520,18 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
             }
             section.code.push_str(text);
             section.code.push('\n');
+        } else if let Some(note) = text.strip_prefix("db-note:") {
+            if database_note.is_some() {
+                return Err(Diagnostic::new(path, line, "a second `db-note:` line; keep one"));
+            }
+            database_note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
+            if database_note.is_none() {
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    "`db-note:` needs the reason: `db-note: PRAGMAs are SQLite's own`",
+                ));
+            }
         } else if !text.trim().is_empty() {
             return Err(Diagnostic::new(
                 path,
@@ -534,6 +558,22 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
         }
         section.code = trimmed + "\n";
     }
+    match (databases.is_empty(), &database_note) {
+        (false, None) => {
+            return Err(at(format!(
+                "`{id}` is captured on {} only: say why for the readers of the other \
+                 databases, on a line before the first section: `db-note: ...`",
+                databases.join(", ")
+            )))
+        }
+        (true, Some(_)) => {
+            return Err(at(format!(
+                "`{id}` has a `db-note:` but no `db=`; name the databases it belongs to \
+                 (`db=sqlite`), or drop the note"
+            )))
+        }
+        _ => {}
+    }
     if same_rows && sections.len() < 2 {
         return Err(at(
             "`same-rows` compares sections, but this block has only one".into(),
@@ -545,6 +585,7 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
         same_rows,
         sections,
         databases,
+        database_note,
     })
 }
 
@@ -663,6 +704,35 @@ mod tests {
         assert_eq!(c.sections[0].expect.queries, Some(4));
         assert_eq!(c.sections[0].expect.rows, Some(3));
         assert_eq!(c.sections[1].line, 8);
+    }
+
+    #[test]
+    fn promises_can_differ_per_database() {
+        let md = "```compare id=x\n--- django raises=NotSupportedError raises@postgresql=none queries=0 queries@postgresql=1\nA\n```\n";
+        let Some(Snippet::Compare(c)) = parse(md).unwrap() else {
+            panic!()
+        };
+        let expect = &c.sections[0].expect;
+        assert_eq!(expect.on_database("sqlite").raises.as_deref(), Some("NotSupportedError"));
+        assert_eq!(expect.on_database("sqlite").queries, Some(0));
+        assert_eq!(expect.on_database("postgresql").raises, None);
+        assert_eq!(expect.on_database("postgresql").queries, Some(1));
+    }
+
+    #[test]
+    fn a_comparison_for_some_databases_says_why() {
+        let md = "```compare id=x db=sqlite\ndb-note: PRAGMAs are SQLite's own.\n--- django\nA\n```\n";
+        let Some(Snippet::Compare(c)) = parse(md).unwrap() else {
+            panic!()
+        };
+        assert_eq!(c.databases, vec!["sqlite".to_string()]);
+        assert_eq!(c.database_note.as_deref(), Some("PRAGMAs are SQLite's own."));
+        assert!(error("```compare id=x db=sqlite\n--- django\nA\n```\n")
+            .contains("`x` is captured on sqlite only: say why"));
+        assert!(error("```compare id=x\ndb-note: why\n--- django\nA\n```\n")
+            .contains("no `db=`"));
+        assert!(error("```compare id=x db=sqlite\ndb-note:\n--- django\nA\n```\n")
+            .starts_with("src/ch.md:2: `db-note:` needs the reason"));
     }
 
     #[test]

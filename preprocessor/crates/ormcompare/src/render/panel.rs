@@ -285,6 +285,7 @@ mod tests {
         let compare = Compare {
             id: "x".into(),
             databases: Vec::new(),
+            database_note: None,
             line: 1,
             same_rows: false,
             sections: vec![section.clone()],
