@@ -49,21 +49,41 @@
     return files[href];
   }
 
-  // Resolves to { plans, plansText, notes, upgrade } for a block, fetched once.
-  function dataOf(block) {
-    if (!block._data) {
-      var panel;
+  // A panel's entry in its chapter's data file (or, for a SQL block, its island).
+  function entryOf(block) {
+    if (!block._entry) {
       if (block.dataset.href) {
         var id = block.id.replace(/^cmp-/, '');
-        panel = dataFile(block.dataset.href).then(function (file) {
+        block._entry = dataFile(block.dataset.href).then(function (file) {
           if (!file[id]) throw new Error('no data for ' + id + ' in ' + block.dataset.href);
           return file[id];
         });
       } else {
         var island = block.querySelector('script.ormc-plans');
-        panel = Promise.resolve({ plans: JSON.parse(island ? island.textContent : '{}') });
+        block._entry = Promise.resolve({ plans: JSON.parse(island ? island.textContent : '{}') });
       }
-      block._data = panel.then(function (parsed) {
+    }
+    return block._entry;
+  }
+
+  // The database a block shows now: the one its page was built with, or another
+  // one the reader switched to (see showDatabase).
+  function databaseOf(block) {
+    return block.dataset.db || 'sqlite';
+  }
+
+  // Resolves to { plans, plansText, notes, upgrade, html } for a block on the
+  // database it shows, fetched once.
+  function dataOf(block) {
+    var database = databaseOf(block);
+    if (!block._data) block._data = {};
+    if (!block._data[database]) {
+      block._data[database] = entryOf(block).then(function (entry) {
+        var parsed = entry;
+        if (block._built && database !== block._built) {
+          parsed = entry.databases && entry.databases[database];
+          if (!parsed) throw new Error('no data for this panel on ' + database);
+        }
         // Plans hold each parameter list as its JSON text: a round trip through
         // JSON.parse and JSON.stringify keeps every byte the engine reads.
         return {
@@ -71,10 +91,11 @@
           plansText: JSON.stringify(parsed.plans),
           notes: parsed.notes,
           upgrade: parsed.upgrade,
+          html: parsed.html,
         };
       });
     }
-    return block._data;
+    return block._data[database];
   }
 
   // A step of side `side`: its exact SQL and parameters (as JSON text).
@@ -590,12 +611,87 @@
     playground._run = go;
   }
 
+  // ---- the database a panel shows ---------------------------------------------
+
+  // The reader's choice, kept across pages.
+  var DATABASE_KEY = 'ormc-database';
+  function chosenDatabase() {
+    try { return localStorage.getItem(DATABASE_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  // Shows `block` on `database`: the view the page holds, or one built from the
+  // data file (HTML the build rendered and escaped). Views are kept, with what the
+  // reader opened or ran in them.
+  function showDatabase(block, database) {
+    var from = databaseOf(block);
+    if (from === database || (block.dataset.dbs || '').split(' ').indexOf(database) < 0) {
+      return Promise.resolve(false);
+    }
+    if (!block._built) block._built = from;
+    if (!block._views) block._views = {};
+    var current = block.querySelector(':scope > .ormc-view');
+    block._views[from] = current;
+    var ready = block._views[database] ? Promise.resolve(block._views[database]) : (function () {
+      var previous = block.dataset.db;
+      block.dataset.db = database;
+      var data = dataOf(block);
+      block.dataset.db = previous;
+      return data.then(function (data) {
+        var view = document.createElement('div');
+        view.className = 'ormc-view';
+        view.innerHTML = data.html;
+        return view;
+      });
+    })();
+    return ready.then(function (view) {
+      block._views[database] = view;
+      current.replaceWith(view);
+      block.dataset.db = database;
+      view.querySelectorAll('.ormc-stmt[data-step][data-steps]').forEach(attach);
+      block.querySelectorAll('.ormc-db-button').forEach(function (button) {
+        button.setAttribute('aria-pressed', String(button.dataset.db === database));
+      });
+      (window.requestIdleCallback || setTimeout)(markAll);
+      return true;
+    }, function (error) {
+      var status = block.querySelector('.ormc-db-status');
+      if (status) status.textContent = 'Could not load the ' + database + ' captures: ' + (error.message || error);
+      return false;
+    });
+  }
+
+  // Every panel of the page follows the reader's choice.
+  function chooseDatabase(database) {
+    try { localStorage.setItem(DATABASE_KEY, database); } catch (e) { /* private mode */ }
+    var all = [];
+    document.querySelectorAll('.ormc-compare[data-dbs]').forEach(function (block) {
+      all.push(showDatabase(block, database));
+    });
+    return Promise.all(all);
+  }
+
+  function setUpSwitch(block) {
+    var group = block.querySelector('.ormc-db-switch');
+    if (!group) return;
+    var status = document.createElement('span');
+    status.className = 'ormc-db-status';
+    status.setAttribute('role', 'status');
+    group.appendChild(status);
+    group.hidden = false;
+    group.querySelectorAll('.ormc-db-button').forEach(function (button) {
+      button.addEventListener('click', function () { chooseDatabase(button.dataset.db); });
+    });
+  }
+
   // ---- start -----------------------------------------------------------------
 
   function init() {
+    var chosen = chosenDatabase();
     document.querySelectorAll('.ormc-compare, .ormc-sqlrun').forEach(function (block) {
       keepToggle(block);
+      setUpSwitch(block);
       block.querySelectorAll('.ormc-stmt[data-step][data-steps]').forEach(attach);
+      if (chosen) showDatabase(block, chosen);
     });
     document.querySelectorAll('.ormc-playground').forEach(setUpPlayground);
     // 'toggle' does not bubble; listening in the capture phase sees every one.
@@ -610,7 +706,10 @@
       window._ormcResize = setTimeout(markAll, 200);
     });
     // For the browser tests and the browser benchmark.
-    window.ormc = { run: run, runSteps: runSteps, dataOf: dataOf, stepOf: stepOf, openEditor: openEditor, reset: reset };
+    window.ormc = {
+      run: run, runSteps: runSteps, dataOf: dataOf, stepOf: stepOf, openEditor: openEditor,
+      reset: reset, showDatabase: showDatabase, chooseDatabase: chooseDatabase,
+    };
   }
 
   if (document.readyState === 'loading') {

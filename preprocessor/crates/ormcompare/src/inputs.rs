@@ -154,6 +154,7 @@ mod tests {
         [[database]]
         name = "sqlite"
         label = "SQLite"
+        driver = "sqlite3"
     "#;
 
     fn targets() -> Targets {

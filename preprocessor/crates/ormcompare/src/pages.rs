@@ -8,7 +8,10 @@ use crate::captures::Captures;
 use crate::checks::{self, Checks};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::project::Project;
-use crate::render::{self, ChangedChapter, ChangedCompare, PageContext, SideView, DATA_DIR};
+use crate::render::{
+    self, ChangedChapter, ChangedCompare, DatabaseView, NotCaptured, PageContext, SideView,
+    DATA_DIR,
+};
 use crate::replay;
 use crate::rosetta::{self, Target as RosettaTarget};
 use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun, UpgradeScope};
@@ -169,10 +172,13 @@ impl<'a> Pages<'a> {
         compare: &Compare,
     ) -> Result<(String, serde_json::Value), Vec<Diagnostic>> {
         let store = self.project.store();
+        let targets = &self.project.targets;
         let primary = store.primary(compare);
         let capture = self.capture(primary, compare);
         let mut shown_replays = Vec::new();
-        let mut checks = None;
+        // The block's promises are about the stack the prose describes, on each
+        // database: the views a reader can switch between.
+        let mut shown: Vec<(Target, Checks)> = Vec::new();
         let mut errors = Vec::new();
         for target in store.targets_of(compare) {
             let captured = self.capture(target, compare);
@@ -186,12 +192,10 @@ impl<'a> Pages<'a> {
                     Err(mut e) => errors.append(&mut e),
                 }
             }
-            // A block's promises are about the stack the prose describes, on each database.
             if target.stack == primary.stack {
-                let database = &self.project.targets.databases[target.database].name;
+                let database = &targets.databases[target.database].name;
                 match checks::check(compare, captured, database) {
-                    Ok(passed) if target == primary => checks = Some(passed),
-                    Ok(_) => {}
+                    Ok(passed) => shown.push((target, passed)),
                     Err(failed) => errors.extend(failed.into_iter().map(|f| {
                         Diagnostic::new(
                             path,
@@ -205,7 +209,23 @@ impl<'a> Pages<'a> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let checks: Checks = checks.unwrap_or_default();
+        // What each statement gave, per view: the build's replay where it ran one,
+        // otherwise the capture's own rows.
+        let outcomes: Vec<Vec<Vec<Replayed>>> = shown
+            .iter()
+            .map(|(target, _)| {
+                if *target == primary && store.replays(primary) {
+                    shown_replays.clone()
+                } else {
+                    let captured = self.capture(*target, compare);
+                    captured
+                        .sections
+                        .iter()
+                        .map(replay::captured_outcomes)
+                        .collect()
+                }
+            })
+            .collect();
         let changes = self.changes.get(compare.id.as_str());
         // Each side's entry on the upgrade page that lists its library.
         let upgrade_hrefs: Vec<Option<String>> = compare
@@ -221,23 +241,67 @@ impl<'a> Pages<'a> {
                     })
             })
             .collect();
-        let sides: Vec<SideView<'_>> = compare
-            .sections
+        let views: Vec<DatabaseView<'_>> = shown
             .iter()
-            .zip(&capture.sections)
-            .zip(&shown_replays)
-            .enumerate()
-            .map(|(index, ((section, captured), replayed))| SideView {
-                section,
-                capture: captured,
-                replayed,
-                upgrade: changes.and_then(|c| c.iter().find(|change| change.side == index)),
-                upgrade_href: upgrade_hrefs[index].as_deref(),
+            .zip(&outcomes)
+            .map(|((target, checks), outcomes)| {
+                let database = &targets.databases[target.database];
+                let captured = self.capture(*target, compare);
+                let sides = compare
+                    .sections
+                    .iter()
+                    .zip(&captured.sections)
+                    .zip(outcomes)
+                    .enumerate()
+                    .map(|(index, ((section, side), replayed))| SideView {
+                        section,
+                        capture: side,
+                        replayed,
+                        // The upgrade page compares the primary database's captures.
+                        upgrade: changes
+                            .filter(|_| *target == primary)
+                            .and_then(|c| c.iter().find(|change| change.side == index)),
+                        upgrade_href: upgrade_hrefs[index].as_deref(),
+                        driver: database.driver_for(section.kind.key()),
+                        elsewhere: shown
+                            .iter()
+                            .filter(|(other, _)| other != target)
+                            .map(|(other, _)| {
+                                let there = &self.capture(*other, compare).sections[index];
+                                (
+                                    targets.databases[other.database].label.as_str(),
+                                    upgrade::outcome_differences(side, there),
+                                )
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                DatabaseView {
+                    name: &database.name,
+                    label: &database.label,
+                    capture: captured,
+                    sides,
+                    checks: checks.clone(),
+                    replayed: *target == primary && store.replays(primary),
+                }
             })
             .collect();
+        let not_captured = compare.database_note.as_deref().map(|note| NotCaptured {
+            labels: targets
+                .databases
+                .iter()
+                .filter(|d| !compare.databases.contains(&d.name))
+                .map(|d| d.label.as_str())
+                .collect(),
+            note,
+        });
         let href = format!("{DATA_DIR}/{}", render::data_file_name(path));
         Ok(render::render_compare(
-            compare, capture, &sides, &checks, &self.page, &href,
+            compare,
+            &views,
+            not_captured.as_ref(),
+            &self.page,
+            &href,
         ))
     }
 

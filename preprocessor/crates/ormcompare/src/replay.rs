@@ -52,6 +52,21 @@ pub fn replay_section(
     Ok(replayed)
 }
 
+/// What each statement of a side gave as the capture recorded it, for a database the
+/// build does not run (PostgreSQL): its rows, its refusal, or nothing known (rows
+/// changed are only counted by a replay).
+pub fn captured_outcomes(section: &SectionCapture) -> Vec<Replayed> {
+    section
+        .statements
+        .iter()
+        .map(|statement| match (&statement.refused, statement.table()) {
+            (Some(message), _) => Replayed::Refused(message.clone()),
+            (None, Some(table)) => Replayed::Ran(Outcome::Rows(table)),
+            (None, None) => Replayed::Ran(Outcome::Changed(0)),
+        })
+        .collect()
+}
+
 /// The table to show for a statement whose rows the build got as `built`.
 ///
 /// The rows must be the ones the ORM received. Where the SQL leaves the order of

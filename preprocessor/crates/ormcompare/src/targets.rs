@@ -5,6 +5,7 @@
 //! describes them, and panels show them first.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Deserialize)]
@@ -27,10 +28,22 @@ pub struct Stack {
 
 /// Where the runner records what the libraries send.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Database {
     pub name: String,
     pub label: String,
+    /// The driver that sends what no library asked for (`BEGIN`), as readers know it.
+    pub driver: String,
+    /// Section kinds that reach the database through another driver (`asyncpg`).
+    #[serde(default)]
+    pub driver_by_kind: BTreeMap<String, String>,
+}
+
+impl Database {
+    /// The driver a section of `kind` (`sqlalchemy-async`) talks to this database with.
+    pub fn driver_for(&self, kind: &str) -> &str {
+        self.driver_by_kind.get(kind).unwrap_or(&self.driver)
+    }
 }
 
 /// One target, as indexes into the registry's stacks and databases.
@@ -156,9 +169,12 @@ mod tests {
         [[database]]
         name = "sqlite"
         label = "SQLite"
+        driver = "sqlite3"
         [[database]]
         name = "postgresql"
         label = "PostgreSQL"
+        driver = "psycopg"
+        driver-by-kind = { sqlalchemy-async = "asyncpg" }
     "#;
 
     #[test]

@@ -138,6 +138,23 @@ pub fn changes(previous: &Capture, current: &Capture, libraries: &[&str]) -> Vec
         .collect()
 }
 
+/// What a side does differently on another database, in the marker's words ("4
+/// queries, not 7", "raises IntegrityError"): the count, the error, the result and
+/// what it printed. The SQL itself always differs between databases (quoting,
+/// placeholders), so it is not a difference here; empty when nothing else differs.
+pub fn outcome_differences(here: &SectionCapture, there: &SectionCapture) -> Vec<String> {
+    SideChange {
+        side: 0,
+        versions: Default::default(),
+        queries: (there.query_count, here.query_count),
+        statements: Vec::new(),
+        result_changed: there.result != here.result,
+        raised: (error_kind(there), error_kind(here)),
+        printed_changed: there.stdout != here.stdout,
+    }
+    .headlines(Said::OnPrevious)
+}
+
 fn error_kind(section: &SectionCapture) -> Option<String> {
     section.error.as_ref().map(|e| e.kind.clone())
 }

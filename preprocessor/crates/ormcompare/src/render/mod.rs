@@ -16,7 +16,7 @@ mod upgrade;
 mod versions;
 
 pub use chart::render_chart;
-pub use panel::{render_compare, SideView};
+pub use panel::{render_compare, DatabaseView, NotCaptured, SideView};
 pub use playground::render_playground;
 pub use rosetta::render_rosetta;
 pub use schema::{render_ddl, render_diagram};

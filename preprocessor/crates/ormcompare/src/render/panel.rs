@@ -11,7 +11,7 @@ use crate::checks::{plural, Checks, Passed};
 use crate::replay::plan_of;
 use crate::syntax::{Compare, Section};
 use crate::upgrade::SideChange;
-use demo_engine::html::{render_table, row_count};
+use demo_engine::html::{render_table, row_count, Shown};
 use demo_engine::plan::{PlanSet, Replayed};
 use std::fmt::Write;
 
@@ -25,42 +25,73 @@ pub struct SideView<'a> {
     pub upgrade: Option<&'a SideChange>,
     /// The comparison's entry on the upgrade page, relative to this page.
     pub upgrade_href: Option<&'a str>,
+    /// The driver that sent the statements no library asked for (`psycopg`).
+    pub driver: &'a str,
+    /// What the side does differently on each other database: its label and the
+    /// differences in a few words (`upgrade::outcome_differences`).
+    pub elsewhere: Vec<(&'a str, Vec<String>)>,
+}
+
+/// A comparison as captured on one database with the stack the prose describes.
+pub struct DatabaseView<'a> {
+    /// `sqlite`, as in snippets/targets.toml.
+    pub name: &'a str,
+    pub label: &'a str,
+    pub capture: &'a Capture,
+    pub sides: Vec<SideView<'a>>,
+    pub checks: Checks,
+    /// The build replayed it (SQLite): the page fetches a statement's rows with a
+    /// replay of its own. Otherwise the rows go in the page as captured.
+    pub replayed: bool,
+}
+
+/// The databases a comparison is not captured on (`db=`), and why (`db-note:`).
+pub struct NotCaptured<'a> {
+    pub labels: Vec<&'a str>,
+    pub note: &'a str,
 }
 
 /// The panel's HTML, and its data: the sides' replay plans and the notes beside
 /// statements of closed groups, which the page fetches from its chapter's data file
 /// (`data_href`) on a reader's first Run or opened group.
+///
+/// `views` holds the comparison on each database it is captured on, the one shown
+/// first first. The others go in the data file (`databases`), ready for the
+/// panel's database switch: the page carries one database's panel only.
 pub fn render_compare(
     compare: &Compare,
-    capture: &Capture,
-    sides: &[SideView<'_>],
-    checks: &Checks,
+    views: &[DatabaseView<'_>],
+    not_captured: Option<&NotCaptured<'_>>,
     page: &PageContext,
     data_href: &str,
 ) -> (String, serde_json::Value) {
+    let shown = &views[0];
     let mut out = String::new();
+    let names: Vec<&str> = views.iter().map(|v| v.name).collect();
     let _ = write!(
         out,
-        "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\"{}>",
+        "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\" data-db=\"{}\" data-dbs=\"{}\"{}>",
         esc(&format!("cmp-{}", compare.id)),
-        sides.len(),
+        shown.sides.len(),
         esc(data_href),
+        esc(shown.name),
+        esc(&names.join(" ")),
         page.attr()
     );
     out.push_str("<div class=\"ormc-bar\">");
-    if !checks.block.is_empty() {
-        render_checks(&mut out, &checks.block, "ormc-verdict");
+    if views.len() > 1 {
+        render_switch(&mut out, views);
     }
-    out.push_str("</div><div class=\"ormc-sides\">");
-    let mut notes = Notes::default();
-    for (index, side) in sides.iter().enumerate() {
-        let passed = checks.sections.get(index).map_or(&[][..], Vec::as_slice);
-        render_side(&mut out, index, capture, side, passed, page, &mut notes);
+    if let Some(not_captured) = not_captured {
+        render_not_captured(&mut out, shown.label, not_captured);
     }
+    out.push_str("</div><div class=\"ormc-view\">");
+    let (view, mut data) = render_view(shown, page);
+    out.push_str(&view);
     out.push_str("</div></div>");
-    let plans: Vec<_> = sides.iter().map(|side| plan_of(side.capture)).collect();
     // Each side's statement diff against the previous releases, for its marker.
-    let upgrade: Vec<Option<String>> = sides
+    let upgrade: Vec<Option<String>> = shown
+        .sides
         .iter()
         .map(|side| {
             side.upgrade.map(|change| {
@@ -70,13 +101,79 @@ pub fn render_compare(
             })
         })
         .collect();
-    let mut data = serde_json::json!({
-        "plans": PlanSet::pack(&plans),
-        "notes": notes.to_json(),
-    });
     if upgrade.iter().any(Option::is_some) {
         data["upgrade"] = serde_json::json!(upgrade);
     }
+    if views.len() > 1 {
+        let others: serde_json::Map<String, serde_json::Value> = views[1..]
+            .iter()
+            .map(|other| {
+                let (html, mut other_data) = render_view(other, page);
+                other_data["html"] = serde_json::Value::String(html);
+                (other.name.to_string(), other_data)
+            })
+            .collect();
+        data["databases"] = serde_json::Value::Object(others);
+    }
+    (out, data)
+}
+
+/// The buttons that show the panel on another database. Hidden until the page's
+/// script, which swaps the views, is running.
+fn render_switch(out: &mut String, views: &[DatabaseView<'_>]) {
+    out.push_str(
+        "<div class=\"ormc-db-switch\" role=\"group\" aria-label=\"Database\" hidden>",
+    );
+    for (index, view) in views.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<button type=\"button\" class=\"ormc-db-button\" data-db=\"{}\" aria-pressed=\"{}\">{}</button>",
+            esc(view.name),
+            index == 0,
+            esc(view.label)
+        );
+    }
+    out.push_str("</div>");
+}
+
+fn render_not_captured(out: &mut String, label: &str, not_captured: &NotCaptured<'_>) {
+    let _ = write!(
+        out,
+        "<details class=\"ormc-db-only\"><summary>{} only</summary><p>Not captured on {}: {}</p></details>",
+        esc(label),
+        esc(&not_captured.labels.join(" or ")),
+        esc(not_captured.note)
+    );
+}
+
+/// One database's view: the block's checks, then the sides; and its data.
+fn render_view(view: &DatabaseView<'_>, page: &PageContext) -> (String, serde_json::Value) {
+    let mut out = String::new();
+    if !view.checks.block.is_empty() {
+        render_checks(&mut out, &view.checks.block, "ormc-verdict");
+    }
+    out.push_str("<div class=\"ormc-sides\">");
+    let mut notes = Notes::default();
+    let rows_inline = (!view.replayed).then_some(page.shown);
+    for (index, side) in view.sides.iter().enumerate() {
+        let passed = view.checks.sections.get(index).map_or(&[][..], Vec::as_slice);
+        render_side(
+            &mut out,
+            index,
+            view.capture,
+            side,
+            passed,
+            rows_inline,
+            page,
+            &mut notes,
+        );
+    }
+    out.push_str("</div>");
+    let plans: Vec<_> = view.sides.iter().map(|side| plan_of(side.capture)).collect();
+    let data = serde_json::json!({
+        "plans": PlanSet::pack(&plans),
+        "notes": notes.to_json(),
+    });
     (out, data)
 }
 
@@ -120,12 +217,14 @@ fn render_checks(out: &mut String, passed: &[Passed], class: &str) {
     out.push_str("</ul>");
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render_side(
     out: &mut String,
     index: usize,
     capture: &Capture,
     side: &SideView<'_>,
     passed: &[Passed],
+    rows_inline: Option<Shown>,
     page: &PageContext,
     notes: &mut Notes,
 ) {
@@ -150,6 +249,16 @@ fn render_side(
     );
     if let Some(change) = side.upgrade {
         render_marker(out, kind.title(), change, side.upgrade_href);
+    }
+    for (label, differences) in &side.elsewhere {
+        if !differences.is_empty() {
+            let _ = write!(
+                out,
+                "<p class=\"ormc-elsewhere\"><span class=\"ormc-elsewhere-on\">On {}:</span> {}</p>",
+                esc(label),
+                esc(&differences.join(" · "))
+            );
+        }
     }
     code_block(out, "python", &side.section.code, "ormc-code");
 
@@ -198,6 +307,8 @@ fn render_side(
         setup: &side.capture.setup,
         statements: &side.capture.statements,
         replayed: side.replayed,
+        driver: side.driver,
+        rows_inline,
     };
     if side.capture.statements.is_empty() && side.capture.setup.is_empty() {
         out.push_str(&ui("p", "ormc-none ", "No SQL was sent."));
@@ -301,24 +412,32 @@ mod tests {
             sections: vec![vec![Passed("3 queries".into())]],
             block: vec![],
         };
-        let (html, data) = render_compare(
-            &compare,
-            &capture,
-            &[SideView {
+        let views = [DatabaseView {
+            name: "sqlite",
+            label: "SQLite",
+            capture: &capture,
+            sides: vec![SideView {
                 section: &section,
                 capture: &captured,
                 replayed: &replayed,
                 upgrade: None,
                 upgrade_href: None,
+                driver: "Python's sqlite3 module",
+                elsewhere: vec![("PostgreSQL", vec!["2 queries, not 3".into()])],
             }],
-            &checks,
-            &page(),
-            "ormc-data/ch.json",
-        );
+            checks,
+            replayed: true,
+        }];
+        let (html, data) = render_compare(&compare, &views, None, &page(), "ormc-data/ch.json");
+        assert!(html.contains(
+            "<p class=\"ormc-elsewhere\"><span class=\"ormc-elsewhere-on\">On PostgreSQL:</span> 2 queries, not 3</p>"
+        ));
+        // One database: no switch.
+        assert!(!html.contains("ormc-db-switch"));
         let data = data.to_string();
         assert!(html.starts_with(
             "<div class=\"ormc ormc-compare\" id=\"cmp-x\" data-sides=\"1\" \
-             data-href=\"ormc-data/ch.json\" data-limits=\""
+             data-href=\"ormc-data/ch.json\" data-db=\"sqlite\" data-dbs=\"sqlite\" data-limits=\""
         ));
         assert!(html.contains("Django ORM <span class=\"ormc-version\">5.2.19</span>"));
         assert!(html.contains(">3 queries</span>"));
@@ -357,5 +476,101 @@ mod tests {
             !html.contains('\n'),
             "raw HTML blocks must not hold newlines"
         );
+    }
+
+    #[test]
+    fn other_databases_wait_in_the_data_file_behind_a_switch() {
+        let section = Section {
+            kind: SectionKind::named("sqlalchemy").unwrap(),
+            code: "session.scalars(select(Tag)).all()\n".into(),
+            line: 3,
+            expect: Expect::default(),
+        };
+        let rows = vec![vec![Value::Text("<new>".into())]];
+        let side = |sql: &str| SectionCapture {
+            kind: "sqlalchemy".into(),
+            query_count: 1,
+            setup: vec![],
+            statements: vec![
+                statement("BEGIN", Origin::Driver, None),
+                statement(sql, Origin::Orm, Some(rows.clone())),
+            ],
+            result: None,
+            stdout: String::new(),
+            error: None,
+        };
+        let (lite, pg) = (side("SELECT name FROM tags"), side("SELECT tags.name FROM tags"));
+        let capture = |section: &SectionCapture| Capture {
+            id: "x".into(),
+            input_hash: String::new(),
+            versions: BTreeMap::from([("sqlalchemy".into(), "2.1.9".into())]),
+            sections: vec![section.clone()],
+            checksum: String::new(),
+        };
+        let (lite_capture, pg_capture) = (capture(&lite), capture(&pg));
+        let replayed = vec![
+            Replayed::Ran(Outcome::Changed(0)),
+            Replayed::Ran(Outcome::Rows(lite.statements[1].table().unwrap())),
+        ];
+        let pg_outcomes = crate::replay::captured_outcomes(&pg);
+        let view = |name, label, capture, side, replayed, driver, built| DatabaseView {
+            name,
+            label,
+            capture,
+            sides: vec![SideView {
+                section: &section,
+                capture: side,
+                replayed,
+                upgrade: None,
+                upgrade_href: None,
+                driver,
+                elsewhere: vec![],
+            }],
+            checks: Checks::default(),
+            replayed: built,
+        };
+        let views = [
+            view("sqlite", "SQLite", &lite_capture, &lite, &replayed[..], "sqlite3", true),
+            view("postgresql", "PostgreSQL", &pg_capture, &pg, &pg_outcomes[..], "psycopg", false),
+        ];
+        let compare = Compare {
+            id: "x".into(),
+            databases: Vec::new(),
+            database_note: None,
+            line: 1,
+            same_rows: false,
+            sections: vec![section.clone()],
+        };
+        let (html, data) = render_compare(&compare, &views, None, &page(), "d.json");
+        assert!(html.contains(" data-db=\"sqlite\" data-dbs=\"sqlite postgresql\""));
+        assert!(html.contains(
+            "<div class=\"ormc-db-switch\" role=\"group\" aria-label=\"Database\" hidden>\
+             <button type=\"button\" class=\"ormc-db-button\" data-db=\"sqlite\" aria-pressed=\"true\">SQLite</button>\
+             <button type=\"button\" class=\"ormc-db-button\" data-db=\"postgresql\" aria-pressed=\"false\">PostgreSQL</button></div>"
+        ));
+        // The page carries the SQLite view only; its rows come from a replay in the page.
+        assert!(html.contains("sent by sqlite3 itself"));
+        assert!(html.contains("<details class=\"ormc-rows\" data-step=\"1\">"));
+        assert!(!html.contains("tags.name"));
+        // PostgreSQL's view, rendered and escaped, with the rows it captured.
+        let other = &data["databases"]["postgresql"];
+        let pg_html = other["html"].as_str().unwrap();
+        assert!(pg_html.contains("sent by psycopg itself"));
+        assert!(pg_html.contains("<details class=\"ormc-rows-inline\">"));
+        assert!(pg_html.contains("&lt;new&gt;") && !pg_html.contains("<new>"));
+        assert!(!pg_html.contains('\n'));
+        assert!(other["plans"]["sql"].to_string().contains("SELECT tags.name FROM tags"));
+
+        // Captured on one database only: the others' readers learn why.
+        let only = NotCaptured {
+            labels: vec!["PostgreSQL"],
+            note: "PRAGMAs are <SQLite>'s own.",
+        };
+        let (html, data) = render_compare(&compare, &views[..1], Some(&only), &page(), "d.json");
+        assert!(html.contains(
+            "<details class=\"ormc-db-only\"><summary>SQLite only</summary><p>Not captured on \
+             PostgreSQL: PRAGMAs are &lt;SQLite&gt;&#x27;s own.</p></details>"
+        ));
+        assert!(data.get("databases").is_none());
     }
 }

@@ -14,12 +14,65 @@ pub(crate) fn formatted(sql: &str) -> String {
         max_inline_top_level: Some(60),
         ..FormatOptions::default()
     };
-    let pretty = sqlformat::format(sql, &QueryParams::None, &options);
+    let (protected, placeholders) = protect_placeholders(sql);
+    let mut pretty = sqlformat::format(&protected, &QueryParams::None, &options);
+    for (stand_in, placeholder) in placeholders.iter().rev() {
+        pretty = pretty.replace(stand_in.as_str(), placeholder);
+    }
     if tokens_only(&pretty) == tokens_only(sql) {
         pretty
     } else {
         sql.to_string()
     }
+}
+
+/// psycopg's placeholders (`%s`, `%(name)s`) outside quotes, each swapped for a
+/// stand-in the formatter reads as one name: it would split them (`% s`), and the
+/// whitespace check below cannot see that. Returns the SQL and (stand-in,
+/// placeholder) pairs, in order.
+fn protect_placeholders(sql: &str) -> (String, Vec<(String, String)>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut placeholders: Vec<(String, String)> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut rest = sql;
+    while let Some(c) = rest.chars().next() {
+        let found = match (quote, c) {
+            (None, '%') => psycopg_placeholder(rest),
+            _ => None,
+        };
+        if let Some(length) = found {
+            let stand_in = format!("ormcph{}x", placeholders.len());
+            if sql.contains(&stand_in) {
+                return (sql.to_string(), Vec::new());
+            }
+            out.push_str(&stand_in);
+            placeholders.push((stand_in, rest[..length].to_string()));
+            rest = &rest[length..];
+            continue;
+        }
+        match quote {
+            Some(q) if c == q => quote = None,
+            None if c == '\'' || c == '"' => quote = Some(c),
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    (out, placeholders)
+}
+
+/// The length of the psycopg placeholder `text` starts with, if it starts with one.
+fn psycopg_placeholder(text: &str) -> Option<usize> {
+    if text.starts_with("%s") {
+        return Some(2);
+    }
+    let name = text.strip_prefix("%(")?;
+    let close = name.find(")s")?;
+    let valid = close > 0
+        && name[..close]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then_some(2 + close + 2)
 }
 
 /// The SQL with whitespace outside quoted strings and identifiers removed.
@@ -130,6 +183,19 @@ mod tests {
         assert_eq!(tokens_only(&shown), tokens_only(sql), "{shown}");
         assert!(shown.contains("ESCAPE '\\'"), "{shown}");
         assert_eq!(tokens_only("a = 'x  y'"), "a='x  y'");
+    }
+
+    #[test]
+    fn psycopg_placeholders_stay_whole() {
+        let sql = "SELECT \"a\" FROM \"t\" WHERE \"a\" = %s AND b = %(pk_1)s::INTEGER \
+                   AND c LIKE '%s' LIMIT %(param_2)s";
+        let shown = formatted(sql);
+        for whole in ["= %s", "%(pk_1)s::INTEGER", "LIKE '%s'", "%(param_2)s"] {
+            assert!(shown.contains(whole), "{whole} in {shown}");
+        }
+        assert!(!shown.contains("ormcph"), "{shown}");
+        // asyncpg's numbered placeholders were never split.
+        assert!(formatted("SELECT a FROM t WHERE a = $1::INTEGER").contains("$1::INTEGER"));
     }
 
     #[test]

@@ -7,16 +7,22 @@ use super::sql::{render_params, render_refused, render_sql};
 use super::{esc, ui};
 use crate::capture::{Origin, Statement};
 use crate::grouping::{self, Entry, BOOKKEEPING};
-use demo_engine::html::{plural, row_count};
+use demo_engine::html::{plural, render_table, row_count, Shown};
 use demo_engine::plan::Replayed;
 use demo_engine::Outcome;
 use std::fmt::Write;
 
-/// A side's statements and what the build got when it replayed them.
+/// A side's statements and what each gave: the build's replay on SQLite, or, on a
+/// database the build does not run, the capture's own rows (`rows_inline`).
 pub(crate) struct Statements<'a> {
     pub setup: &'a [Statement],
     pub statements: &'a [Statement],
     pub replayed: &'a [Replayed],
+    /// The driver that sent the statements no library asked for.
+    pub driver: &'a str,
+    /// Rows go in the page as captured, instead of being fetched by a replay in the
+    /// page; rows changed are not known then.
+    pub rows_inline: Option<Shown>,
 }
 
 impl Statements<'_> {
@@ -61,7 +67,11 @@ impl Statements<'_> {
             .statements
             .iter()
             .zip(self.replayed)
-            .map(|(statement, replayed)| note(statement, replayed))
+            .map(|(statement, replayed)| match replayed {
+                // Rows changed are only known where the build replayed the statement.
+                Replayed::Ran(Outcome::Changed(_)) if self.rows_inline.is_some() => String::new(),
+                _ => note(statement, replayed),
+            })
             .collect();
         (setup, steps)
     }
@@ -109,7 +119,7 @@ impl Statements<'_> {
                 ui(
                     "span",
                     "ormc-note ",
-                    "sent by Python's sqlite3 module itself"
+                    &format!("sent by {} itself", self.driver)
                 )
             );
             return;
@@ -172,7 +182,27 @@ impl Statements<'_> {
     /// runs the statement on the side's plan to show them (the same replay the build
     /// checked them with).
     fn render_outcome(&self, out: &mut String, index: usize) {
-        match &self.replayed[index] {
+        match (&self.replayed[index], self.rows_inline) {
+            (Replayed::Ran(Outcome::Rows(table)), Some(shown)) => {
+                let _ = write!(
+                    out,
+                    "<details class=\"ormc-rows-inline\">{}",
+                    ui(
+                        "summary",
+                        "",
+                        &format!("Returned {}", row_count(table.total_rows))
+                    )
+                );
+                render_table(out, table, shown);
+                out.push_str("</details>");
+            }
+            (Replayed::Ran(Outcome::Changed(_)), Some(_)) => {}
+            (replayed, _) => self.render_replayed(out, index, replayed),
+        }
+    }
+
+    fn render_replayed(&self, out: &mut String, index: usize, replayed: &Replayed) {
+        match replayed {
             Replayed::Ran(Outcome::Rows(table)) => {
                 let _ = write!(
                     out,
