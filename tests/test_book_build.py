@@ -108,14 +108,25 @@ def _side_differences(before: dict[str, Any], now: dict[str, Any]) -> bool:
     )
 
 
+def _primary_captures() -> dict[str, Path]:
+    """Comparison id -> its current capture on the first database it is captured on
+    (SQLite, or PostgreSQL for a PostgreSQL-only comparison)."""
+    captures = REPO_ROOT / "snippets" / "captures"
+    found: dict[str, Path] = {}
+    for database in ("postgresql", "sqlite"):  # SQLite's last: it wins
+        for path in (captures / f"current-{database}").glob("*.json"):
+            found[path.stem] = path
+    return found
+
+
 def _differing_sides() -> dict[str, list[int]]:
     """Comparison id -> the sides whose LTS capture differs from the current one,
     read straight from the capture files (independently of the preprocessor)."""
-    captures = REPO_ROOT / "snippets" / "captures"
     found: dict[str, list[int]] = {}
-    for current in sorted((captures / "current-sqlite").glob("*.json")):
+    for current in sorted(_primary_captures().values()):
         now = json.loads(current.read_text(encoding="utf-8"))
-        before = json.loads((captures / "lts-sqlite" / current.name).read_text(encoding="utf-8"))
+        previous = current.parent.parent / current.parent.name.replace("current-", "lts-")
+        before = json.loads((previous / current.name).read_text(encoding="utf-8"))
         sides = [
             index
             for index, (b, n) in enumerate(zip(before["sections"], now["sections"], strict=True))
@@ -153,10 +164,9 @@ def test_the_upgrade_pages_list_exactly_the_comparisons_that_differ(book: BookCo
 
 def _side_kinds() -> dict[str, list[str]]:
     """Comparison id -> the kinds of its sections, from the current captures."""
-    captures = REPO_ROOT / "snippets" / "captures" / "current-sqlite"
     return {
-        path.stem: [s["kind"] for s in json.loads(path.read_text(encoding="utf-8"))["sections"]]
-        for path in captures.glob("*.json")
+        key: [s["kind"] for s in json.loads(path.read_text(encoding="utf-8"))["sections"]]
+        for key, path in _primary_captures().items()
     }
 
 

@@ -27,7 +27,12 @@ def test_recapturing_everything_reproduces_every_byte(tmp_path: pytest.TempPathF
     fresh_dir = copy.root / "snippets" / "captures"
     committed = sorted(p.relative_to(committed_dir) for p in committed_dir.glob("*/*.json"))
     fresh = sorted(p.relative_to(fresh_dir) for p in fresh_dir.glob("*/*.json"))
-    assert {p.parent.name for p in committed} == {"current-sqlite", "lts-sqlite"}
+    assert {p.parent.name for p in committed} == {
+        "current-sqlite",
+        "current-postgresql",
+        "lts-sqlite",
+        "lts-postgresql",
+    }
     assert fresh == committed
     changed = [
         str(p)
@@ -62,6 +67,22 @@ def test_capture_can_keep_to_one_target(tmp_path: pytest.TempPathFactory) -> Non
     assert check.returncode != 0 and "current releases on SQLite" in check.stderr
     unknown = copy.capture("--target", "lts")
     assert unknown.returncode != 0
-    assert "there is no capture target `lts`; the targets are current-sqlite, lts-sqlite" in (
-        unknown.stderr
+    assert (
+        "there is no capture target `lts`; the targets are current-sqlite, current-postgresql, "
+        "lts-sqlite, lts-postgresql" in unknown.stderr
     )
+
+
+def test_nine_in_ten_comparisons_are_captured_on_both_databases() -> None:
+    captures = REPO_ROOT / "snippets" / "captures"
+    on = {
+        database: {p.stem for p in (captures / f"current-{database}").glob("*.json")}
+        for database in ("sqlite", "postgresql")
+    }
+    every = on["sqlite"] | on["postgresql"]
+    both = on["sqlite"] & on["postgresql"]
+    assert len(both) >= 0.9 * len(every), f"{len(both)} of {len(every)} on both databases"
+    # Each stack covers the same comparisons on each database.
+    for database, ids in on.items():
+        lts = {p.stem for p in (captures / f"lts-{database}").glob("*.json")}
+        assert lts == ids, database

@@ -670,17 +670,31 @@
     return Promise.all(all);
   }
 
+  // The switch, from the databases the build listed on the panel (data-dbs).
   function setUpSwitch(block) {
-    var group = block.querySelector('.ormc-db-switch');
-    if (!group) return;
+    if (!block.dataset.dbs) return;
+    var names = block.dataset.dbs.split(' ');
+    var labels = (block.dataset.dbLabels || '').split('|');
+    var group = document.createElement('div');
+    group.className = 'ormc-db-switch';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Database');
+    names.forEach(function (name, i) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'ormc-db-button';
+      button.dataset.db = name;
+      button.textContent = labels[i] || name;
+      button.setAttribute('aria-pressed', String(name === databaseOf(block)));
+      button.addEventListener('click', function () { chooseDatabase(name); });
+      group.appendChild(button);
+    });
     var status = document.createElement('span');
     status.className = 'ormc-db-status';
     status.setAttribute('role', 'status');
     group.appendChild(status);
-    group.hidden = false;
-    group.querySelectorAll('.ormc-db-button').forEach(function (button) {
-      button.addEventListener('click', function () { chooseDatabase(button.dataset.db); });
-    });
+    var bar = block.querySelector(':scope > .ormc-bar');
+    bar.insertBefore(group, bar.firstChild);
   }
 
   // ---- start -----------------------------------------------------------------

@@ -7,6 +7,7 @@ SNIPPETS_DIR = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = SNIPPETS_DIR / "schema.sql"
 POSTGRESQL_SCHEMA_FILE = SNIPPETS_DIR / "schema.postgresql.sql"
 FIXTURES_FILE = SNIPPETS_DIR / "fixtures.sql"
+POSTGRESQL_SEQUENCES_FILE = SNIPPETS_DIR / "sequences.postgresql.sql"
 MODELS_DIR = SNIPPETS_DIR / "models"
 KINDS_FILE = SNIPPETS_DIR / "kinds.toml"
 

@@ -211,6 +211,41 @@ def _psycopg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
     return executemany
 
 
+class _RecordedCopy:
+    """psycopg's ``Copy`` of a recorded ``COPY ... FROM STDIN``: the rows the snippet
+    writes are kept as the statement's parameter lists, one per row (``many``); the
+    page replays them as the statement's data."""
+
+    def __init__(self, copy: Any, rows: list[Any]) -> None:
+        self._copy = copy
+        self._rows = rows
+
+    def write_row(self, row: Any) -> None:
+        self._rows.append(list(row))
+        self._copy.write_row(row)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._copy, name)
+
+
+def _psycopg_copy(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    @contextmanager
+    def copy(self: Any, statement: Any, params: Any = None, **kwargs: Any) -> Iterator[Any]:
+        recorder = _recording()
+        if recorder is None:
+            with original(self, statement, params, **kwargs) as copying:
+                yield copying
+            return
+        _note_psycopg_begin(recorder, self.connection)
+        rows: list[Any] = []
+        with _recorded(recorder, _sql_text(statement, self), rows, many=True):
+            with original(self, statement, params, **kwargs) as copying:
+                yield _RecordedCopy(copying, rows)
+
+    return copy
+
+
 def _psycopg_ending(original: Callable[..., Any], command: str) -> Callable[..., Any]:
     @functools.wraps(original)
     def end(self: Any) -> Any:
@@ -276,6 +311,7 @@ def install() -> None:
 
     psycopg.Cursor.execute = _psycopg_execute(psycopg.Cursor.execute, fetch=True)  # type: ignore[method-assign]
     psycopg.Cursor.executemany = _psycopg_executemany(psycopg.Cursor.executemany)  # type: ignore[method-assign]
+    psycopg.Cursor.copy = _psycopg_copy(psycopg.Cursor.copy)  # type: ignore[method-assign]
     # A server-side cursor keeps its rows on the server: its DECLARE is recorded, the
     # rows it fetches later are not read ahead.
     psycopg.ServerCursor.execute = _psycopg_execute(psycopg.ServerCursor.execute, fetch=False)  # type: ignore[method-assign]

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from orm_runner import pg_recording
-from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE
+from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE, POSTGRESQL_SEQUENCES_FILE
 
 # The role the ORMs log in as, and the template every section's database copies.
 ROLE = "book"
@@ -162,17 +162,7 @@ class Cluster:
             admin.execute(f"SET ROLE {ROLE}")
             admin.execute(POSTGRESQL_SCHEMA_FILE.read_text(encoding="utf-8"))
             admin.execute(FIXTURES_FILE.read_text(encoding="utf-8"))
-            tables = admin.execute(
-                "SELECT table_name FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND is_identity = 'YES' ORDER BY table_name"
-            ).fetchall()
-            for (table,) in tables:
-                # The next id after the fixtures' largest, as SQLite would give.
-                admin.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    f'(SELECT max(id) FROM "{table}"))',
-                    (table,),
-                )
+            admin.execute(POSTGRESQL_SEQUENCES_FILE.read_text(encoding="utf-8"))
             admin.execute("RESET ROLE")
             admin.execute("VACUUM ANALYZE")
             admin.execute(f"REVOKE CONNECT ON DATABASE {TEMPLATE} FROM PUBLIC")

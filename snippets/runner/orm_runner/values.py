@@ -40,7 +40,8 @@ _MACHINE_PATHS = sorted(
 # Names the private PostgreSQL server gives per run and per section (its socket
 # folder, each section's database), as a reader sees them whatever the run.
 _RUN_NAMES = [
-    (re.compile(r"/[\w/.-]*/ormcompare-pg-\w+/data"), "…/pg"),
+    # As a path, or URL-encoded inside a connection URL (``host=%2Fdev%2Fshm%2F…``).
+    (re.compile(r"(?:/|%2F)(?:[\w.-]+(?:/|%2F))*ormcompare-pg-\w+(?:/|%2F)data"), "…/pg"),
     (re.compile(r"\bsection_\d+_\d+\b"), "section_db"),
 ]
 

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 const CAPTURE_FORMAT: &str = "ormcompare-capture-1";
 
 /// Files under the snippets directory that every capture depends on.
-const SHARED_FILES: [&str; 4] = [
+const SHARED_FILES: [&str; 5] = [
     "schema.sql",
     "schema.postgresql.sql",
     "fixtures.sql",
+    "sequences.postgresql.sql",
     "kinds.toml",
 ];
 /// Folders whose Python files every capture depends on.

@@ -522,7 +522,11 @@ fn parse_compare(path: &Path, block: &FencedBlock, words: &[&str]) -> Result<Com
             section.code.push('\n');
         } else if let Some(note) = text.strip_prefix("db-note:") {
             if database_note.is_some() {
-                return Err(Diagnostic::new(path, line, "a second `db-note:` line; keep one"));
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    "a second `db-note:` line; keep one",
+                ));
             }
             database_note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
             if database_note.is_none() {
@@ -713,7 +717,10 @@ mod tests {
             panic!()
         };
         let expect = &c.sections[0].expect;
-        assert_eq!(expect.on_database("sqlite").raises.as_deref(), Some("NotSupportedError"));
+        assert_eq!(
+            expect.on_database("sqlite").raises.as_deref(),
+            Some("NotSupportedError")
+        );
         assert_eq!(expect.on_database("sqlite").queries, Some(0));
         assert_eq!(expect.on_database("postgresql").raises, None);
         assert_eq!(expect.on_database("postgresql").queries, Some(1));
@@ -721,18 +728,23 @@ mod tests {
 
     #[test]
     fn a_comparison_for_some_databases_says_why() {
-        let md = "```compare id=x db=sqlite\ndb-note: PRAGMAs are SQLite's own.\n--- django\nA\n```\n";
+        let md =
+            "```compare id=x db=sqlite\ndb-note: PRAGMAs are SQLite's own.\n--- django\nA\n```\n";
         let Some(Snippet::Compare(c)) = parse(md).unwrap() else {
             panic!()
         };
         assert_eq!(c.databases, vec!["sqlite".to_string()]);
-        assert_eq!(c.database_note.as_deref(), Some("PRAGMAs are SQLite's own."));
+        assert_eq!(
+            c.database_note.as_deref(),
+            Some("PRAGMAs are SQLite's own.")
+        );
         assert!(error("```compare id=x db=sqlite\n--- django\nA\n```\n")
             .contains("`x` is captured on sqlite only: say why"));
-        assert!(error("```compare id=x\ndb-note: why\n--- django\nA\n```\n")
-            .contains("no `db=`"));
-        assert!(error("```compare id=x db=sqlite\ndb-note:\n--- django\nA\n```\n")
-            .starts_with("src/ch.md:2: `db-note:` needs the reason"));
+        assert!(error("```compare id=x\ndb-note: why\n--- django\nA\n```\n").contains("no `db=`"));
+        assert!(
+            error("```compare id=x db=sqlite\ndb-note:\n--- django\nA\n```\n")
+                .starts_with("src/ch.md:2: `db-note:` needs the reason")
+        );
     }
 
     #[test]

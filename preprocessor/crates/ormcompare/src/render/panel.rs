@@ -67,21 +67,17 @@ pub fn render_compare(
 ) -> (String, serde_json::Value) {
     let shown = &views[0];
     let mut out = String::new();
-    let names: Vec<&str> = views.iter().map(|v| v.name).collect();
     let _ = write!(
         out,
-        "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\" data-db=\"{}\" data-dbs=\"{}\"{}>",
+        "<div class=\"ormc ormc-compare\" id=\"{}\" data-sides=\"{}\" data-href=\"{}\" data-db=\"{}\"{}{}>",
         esc(&format!("cmp-{}", compare.id)),
         shown.sides.len(),
         esc(data_href),
         esc(shown.name),
-        esc(&names.join(" ")),
+        switch_attributes(views),
         page.attr()
     );
     out.push_str("<div class=\"ormc-bar\">");
-    if views.len() > 1 {
-        render_switch(&mut out, views);
-    }
     if let Some(not_captured) = not_captured {
         render_not_captured(&mut out, shown.label, not_captured);
     }
@@ -118,22 +114,20 @@ pub fn render_compare(
     (out, data)
 }
 
-/// The buttons that show the panel on another database. Hidden until the page's
-/// script, which swaps the views, is running.
-fn render_switch(out: &mut String, views: &[DatabaseView<'_>]) {
-    out.push_str(
-        "<div class=\"ormc-db-switch\" role=\"group\" aria-label=\"Database\" hidden>",
-    );
-    for (index, view) in views.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<button type=\"button\" class=\"ormc-db-button\" data-db=\"{}\" aria-pressed=\"{}\">{}</button>",
-            esc(view.name),
-            index == 0,
-            esc(view.label)
-        );
+/// What the page's script builds the database switch from (its buttons only work
+/// with the script, so the page does not carry them): each database's name and
+/// label, in order. Nothing when there is one database.
+fn switch_attributes(views: &[DatabaseView<'_>]) -> String {
+    if views.len() < 2 {
+        return String::new();
     }
-    out.push_str("</div>");
+    let names: Vec<&str> = views.iter().map(|v| v.name).collect();
+    let labels: Vec<&str> = views.iter().map(|v| v.label).collect();
+    format!(
+        " data-dbs=\"{}\" data-db-labels=\"{}\"",
+        esc(&names.join(" ")),
+        esc(&labels.join("|"))
+    )
 }
 
 fn render_not_captured(out: &mut String, label: &str, not_captured: &NotCaptured<'_>) {
@@ -156,7 +150,11 @@ fn render_view(view: &DatabaseView<'_>, page: &PageContext) -> (String, serde_js
     let mut notes = Notes::default();
     let rows_inline = (!view.replayed).then_some(page.shown);
     for (index, side) in view.sides.iter().enumerate() {
-        let passed = view.checks.sections.get(index).map_or(&[][..], Vec::as_slice);
+        let passed = view
+            .checks
+            .sections
+            .get(index)
+            .map_or(&[][..], Vec::as_slice);
         render_side(
             &mut out,
             index,
@@ -169,7 +167,11 @@ fn render_view(view: &DatabaseView<'_>, page: &PageContext) -> (String, serde_js
         );
     }
     out.push_str("</div>");
-    let plans: Vec<_> = view.sides.iter().map(|side| plan_of(side.capture)).collect();
+    let plans: Vec<_> = view
+        .sides
+        .iter()
+        .map(|side| plan_of(side.capture))
+        .collect();
     let data = serde_json::json!({
         "plans": PlanSet::pack(&plans),
         "notes": notes.to_json(),
@@ -433,11 +435,11 @@ mod tests {
             "<p class=\"ormc-elsewhere\"><span class=\"ormc-elsewhere-on\">On PostgreSQL:</span> 2 queries, not 3</p>"
         ));
         // One database: no switch.
-        assert!(!html.contains("ormc-db-switch"));
+        assert!(!html.contains("data-dbs"));
         let data = data.to_string();
         assert!(html.starts_with(
             "<div class=\"ormc ormc-compare\" id=\"cmp-x\" data-sides=\"1\" \
-             data-href=\"ormc-data/ch.json\" data-db=\"sqlite\" data-dbs=\"sqlite\" data-limits=\""
+             data-href=\"ormc-data/ch.json\" data-db=\"sqlite\" data-limits=\""
         ));
         assert!(html.contains("Django ORM <span class=\"ormc-version\">5.2.19</span>"));
         assert!(html.contains(">3 queries</span>"));
@@ -499,7 +501,10 @@ mod tests {
             stdout: String::new(),
             error: None,
         };
-        let (lite, pg) = (side("SELECT name FROM tags"), side("SELECT tags.name FROM tags"));
+        let (lite, pg) = (
+            side("SELECT name FROM tags"),
+            side("SELECT tags.name FROM tags"),
+        );
         let capture = |section: &SectionCapture| Capture {
             id: "x".into(),
             input_hash: String::new(),
@@ -530,8 +535,24 @@ mod tests {
             replayed: built,
         };
         let views = [
-            view("sqlite", "SQLite", &lite_capture, &lite, &replayed[..], "sqlite3", true),
-            view("postgresql", "PostgreSQL", &pg_capture, &pg, &pg_outcomes[..], "psycopg", false),
+            view(
+                "sqlite",
+                "SQLite",
+                &lite_capture,
+                &lite,
+                &replayed[..],
+                "sqlite3",
+                true,
+            ),
+            view(
+                "postgresql",
+                "PostgreSQL",
+                &pg_capture,
+                &pg,
+                &pg_outcomes[..],
+                "psycopg",
+                false,
+            ),
         ];
         let compare = Compare {
             id: "x".into(),
@@ -542,11 +563,8 @@ mod tests {
             sections: vec![section.clone()],
         };
         let (html, data) = render_compare(&compare, &views, None, &page(), "d.json");
-        assert!(html.contains(" data-db=\"sqlite\" data-dbs=\"sqlite postgresql\""));
         assert!(html.contains(
-            "<div class=\"ormc-db-switch\" role=\"group\" aria-label=\"Database\" hidden>\
-             <button type=\"button\" class=\"ormc-db-button\" data-db=\"sqlite\" aria-pressed=\"true\">SQLite</button>\
-             <button type=\"button\" class=\"ormc-db-button\" data-db=\"postgresql\" aria-pressed=\"false\">PostgreSQL</button></div>"
+            " data-db=\"sqlite\" data-dbs=\"sqlite postgresql\" data-db-labels=\"SQLite|PostgreSQL\""
         ));
         // The page carries the SQLite view only; its rows come from a replay in the page.
         assert!(html.contains("sent by sqlite3 itself"));
@@ -559,7 +577,9 @@ mod tests {
         assert!(pg_html.contains("<details class=\"ormc-rows-inline\">"));
         assert!(pg_html.contains("&lt;new&gt;") && !pg_html.contains("<new>"));
         assert!(!pg_html.contains('\n'));
-        assert!(other["plans"]["sql"].to_string().contains("SELECT tags.name FROM tags"));
+        assert!(other["plans"]["sql"]
+            .to_string()
+            .contains("SELECT tags.name FROM tags"));
 
         // Captured on one database only: the others' readers learn why.
         let only = NotCaptured {

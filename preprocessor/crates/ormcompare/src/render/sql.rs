@@ -123,22 +123,21 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
 /// Parameters as the JSON list the driver got, escaped. A long list (a bulk load's
 /// hundreds of values) is one click away instead: the page shows it from the side's
 /// plan, which holds it anyway, so the page does not carry it twice.
-pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: bool) {
+/// A `COPY ... FROM STDIN` statement's parameter lists are the rows it sent.
+pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: bool, sql: &str) {
     let shown = match params.as_array() {
         Some(list) if list.is_empty() => return,
         _ => params.to_string(),
     };
-    let label = if many {
-        "Parameters, one list per execution"
-    } else {
-        "Parameters"
+    let copy = many && is_copy(sql);
+    let (label, unit) = match (many, copy) {
+        (true, true) => ("Rows sent as its data, one list per row", "rows"),
+        (true, false) => ("Parameters, one list per execution", "lists"),
+        _ => ("Parameters", "values"),
     };
     if shown.len() > LONG_PARAMS_CHARS {
         let count = params.as_array().map_or(0, Vec::len);
-        let summary = format!(
-            "{label} · {count} {}",
-            if many { "lists" } else { "values" }
-        );
+        let summary = format!("{label} · {count} {unit}");
         let _ = write!(
             out,
             "<details class=\"ormc-params ormc-long-params\">{}</details>",
@@ -154,7 +153,15 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     );
 }
 
-/// SQLite's words refusing a statement the book shows failing on purpose.
+/// Whether `sql` is a `COPY` (PostgreSQL's bulk load), whose data the driver sends
+/// after it.
+fn is_copy(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..5)
+        .is_some_and(|verb| verb.eq_ignore_ascii_case("COPY "))
+}
+
+/// The database's words refusing a statement the book shows failing on purpose.
 pub(crate) fn render_refused(out: &mut String, message: &str) {
     let _ = write!(
         out,
@@ -202,13 +209,18 @@ mod tests {
     fn long_statements_and_parameter_lists_scroll_in_their_box() {
         let mut short = String::new();
         render_sql(&mut short, "INSERT INTO t (a) VALUES (?), (?)");
-        render_params(&mut short, &serde_json::json!([1, 2]), false);
+        render_params(&mut short, &serde_json::json!([1, 2]), false, "INSERT");
         assert!(!short.contains("ormc-long"), "{short}");
         let tuples = vec!["(?, ?)"; 200].join(", ");
         let mut long = String::new();
         render_sql(&mut long, &format!("INSERT INTO t (a, b) VALUES {tuples}"));
         let values: Vec<serde_json::Value> = (0..2000).map(|i| serde_json::json!(i)).collect();
-        render_params(&mut long, &serde_json::Value::Array(values), false);
+        render_params(
+            &mut long,
+            &serde_json::Value::Array(values),
+            false,
+            "INSERT",
+        );
         assert!(
             long.contains("<pre class=\"ormc-sql ormc-long\">"),
             "{long}"

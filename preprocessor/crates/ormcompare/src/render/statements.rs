@@ -126,7 +126,7 @@ impl Statements<'_> {
         }
         self.open(out, index, 1, "");
         render_sql(out, &statement.sql);
-        render_params(out, &statement.params, statement.many);
+        render_params(out, &statement.params, statement.many, &statement.sql);
         self.render_outcome(out, index);
         out.push_str("</li>");
     }
