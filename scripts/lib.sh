@@ -136,4 +136,29 @@ ensure_wasm() {
   fi
 }
 
+# The page's PostgreSQL runner: PGlite (pinned in theme/pglite/package-lock.json)
+# and a data folder holding the demo database, written to src/runner/pglite/
+# (mdBook copies it into the book). Without Node.js the book still builds; a Run on
+# PostgreSQL then says the runner is missing.
+ensure_pglite() {
+  local dir="$ROOT/theme/pglite" out="$ROOT/src/runner/pglite"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "Node.js is missing: the book will run statements in the page on SQLite only"
+    return 0
+  fi
+  if [ "$(cat "$dir/node_modules/.lock-stamp" 2>/dev/null)" != "$(sha256sum < "$dir/package-lock.json")" ]; then
+    say "installing PGlite for the page's PostgreSQL runner"
+    npm ci --prefix "$dir" --no-audit --no-fund --silent
+    sha256sum < "$dir/package-lock.json" > "$dir/node_modules/.lock-stamp"
+  fi
+  local stamp inputs
+  inputs="$(cat "$dir/package-lock.json" "$dir/make-data.mjs" "$ROOT"/snippets/{schema.postgresql,fixtures,sequences.postgresql}.sql | sha256sum)"
+  stamp="$(cat "$out/.stamp" 2>/dev/null)"
+  if [ "$stamp" != "$inputs" ] || [ ! -f "$out/demo.tar.gz" ]; then
+    say "preparing the demo database for PGlite"
+    node "$dir/make-data.mjs" "$out" >/dev/null
+    echo "$inputs" > "$out/.stamp"
+  fi
+}
+
 PREPROCESSOR="$ROOT/preprocessor/target/release/mdbook-ormcompare"

@@ -21,6 +21,9 @@
   // A runaway query is stopped by the engine's step budget; this only guards
   // against a worker that stops answering at all.
   var WATCHDOG_MS = 15000;
+  // The first answer of a worker waits for its engine to download too (PGlite's
+  // is about 6 MB compressed).
+  var FIRST_ANSWER_MS = 60000;
 
   function root() {
     return window.path_to_root || '';
@@ -114,41 +117,56 @@
     return notes.texts[notes.sides[side][setup ? 'setup' : 'steps'][index]] || '';
   }
 
-  // ---- the engine, in a worker ----------------------------------------------
+  // ---- the engines, each in a worker -----------------------------------------
 
-  var worker = null;
+  // SQLite: the book's engine. PostgreSQL: PGlite, driven by the same engine's
+  // plans (src/runner/pg-worker.js), loaded only when a reader first runs a
+  // statement shown on PostgreSQL.
+  var WORKERS = { sqlite: 'runner/worker.js', postgresql: 'runner/pg-worker.js' };
+  var workers = {};
+  var answered = {};
   var nextId = 1;
   var pending = {};
 
-  function restartWorker(reason) {
-    if (worker) worker.terminate();
-    worker = null;
+  function restartWorker(database, reason) {
+    if (workers[database]) workers[database].terminate();
+    delete workers[database];
     Object.keys(pending).forEach(function (id) {
-      pending[id]({ status: 'error', message: reason, statement: 0 });
+      if (pending[id].database !== database) return;
+      pending[id].done({ status: 'error', message: reason, statement: 0 });
       delete pending[id];
     });
   }
 
-  function ask(message, limits) {
-    if (!worker) {
-      worker = new Worker(root() + 'runner/worker.js');
+  function workerFor(database) {
+    if (!workers[database]) {
+      var worker = new Worker(root() + WORKERS[database]);
       worker.onmessage = function (event) {
-        var done = pending[event.data.id];
+        answered[database] = true;
+        var waiting = pending[event.data.id];
         delete pending[event.data.id];
-        if (done) done(event.data.answer);
+        if (waiting) waiting.done(event.data.answer);
       };
       worker.onerror = function () {
-        restartWorker('the in-page runner could not start (is runner/ missing from the book?)');
+        restartWorker(database, 'the in-page runner could not start (is runner/ missing from the book?)');
       };
+      workers[database] = worker;
     }
+    return workers[database];
+  }
+
+  function ask(message, limits, database) {
+    database = WORKERS[database] ? database : 'sqlite';
+    var worker = workerFor(database);
     var id = nextId++;
     message.id = id;
     message.limits = limits;
     return new Promise(function (resolve) {
+      var wait = answered[database] ? WATCHDOG_MS : FIRST_ANSWER_MS;
       var timer = setTimeout(function () {
-        restartWorker('stopped: no answer after ' + WATCHDOG_MS / 1000 + ' seconds');
-      }, WATCHDOG_MS);
-      pending[id] = function (answer) { clearTimeout(timer); resolve(answer); };
+        restartWorker(database, 'stopped: no answer after ' + wait / 1000 + ' seconds');
+      }, wait);
+      pending[id] = { database: database, done: function (answer) { clearTimeout(timer); resolve(answer); } };
       worker.postMessage(message);
     });
   }
@@ -178,7 +196,7 @@
         sql: edit ? edit.sql : '',
         params: edit ? edit.params : '',
         keep: keep,
-      }, block.dataset.limits);
+      }, block.dataset.limits, databaseOf(block));
     }, function (error) {
       return { status: 'error', message: String(error.message || error), statement: 0 };
     });
@@ -407,7 +425,11 @@
     var box = document.createElement('input');
     box.type = 'checkbox';
     box.addEventListener('change', function () {
-      if (!box.checked && worker && block._key) ask({ op: 'reset', keep: block._key }, block.dataset.limits);
+      if (!box.checked && block._key) {
+        Object.keys(workers).forEach(function (database) {
+          ask({ op: 'reset', keep: block._key }, block.dataset.limits, database);
+        });
+      }
     });
     label.appendChild(box);
     label.appendChild(document.createTextNode(' keep changes between Runs in this example'));
@@ -600,7 +622,7 @@
     bar.appendChild(button('Reset', 'Reset the console to its first starter query, on a fresh database', function () {
       load(stmt.dataset.sql);
       out.textContent = '';
-      if (worker && playground._key) ask({ op: 'reset', keep: playground._key }, playground.dataset.limits);
+      if (workers.sqlite && playground._key) ask({ op: 'reset', keep: playground._key }, playground.dataset.limits);
     }));
     stmt.appendChild(bar);
     stmt.appendChild(out);

@@ -22,8 +22,10 @@ cursor is rewound, so the ORM reads them as if nothing had looked.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import json
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,12 +66,15 @@ class PgRecorder:
         rows: list[Any] | None,
         columns: list[str] | None,
         refused: str | None,
+        client_side: bool = False,
     ) -> None:
         kept = None if rows is None else [_row(row) for row in rows[: self.max_rows]]
         self.statements.append(
             statement(
                 sql,
-                [pg_params(one) for one in params] if many else pg_params(params),
+                [pg_params(one, client_side) for one in params]
+                if many
+                else pg_params(params, client_side),
                 many=many,
                 columns=columns,
                 rows=kept,
@@ -106,13 +111,37 @@ def pg_value(value: Any) -> JsonValue:
     return db_value(value)
 
 
-def pg_params(params: Any) -> Any:
+def pg_param(value: Any, client_side: bool = False) -> JsonValue | dict[str, Any]:
+    """A parameter, keeping what the driver sends it as: a JSON document as its text,
+    a ``Decimal`` as ``{"$numeric": text}`` (psycopg sends ``numeric``), a list as
+    ``{"$array": [...]}`` (sent as an array); other values as ``pg_value``.
+
+    ``client_side``: psycopg's ``ClientCursor`` (Django's) writes values into the SQL
+    as literals, and PostgreSQL reads them by their text: a whole ``Decimal``
+    (``100``) is an integer, a float (``100.0``) a numeric. They are kept as such."""
+    wrapped = getattr(value, "obj", None)
+    if type(value).__name__ in ("Json", "Jsonb") and wrapped is not None:
+        return json.dumps(wrapped, ensure_ascii=False, default=str)
+    if isinstance(value, decimal.Decimal):
+        text = str(value)
+        if client_side and value.is_finite() and text.lstrip("-").isdigit():
+            return int(value)
+        return {"$numeric": text}
+    if client_side and isinstance(value, float) and math.isfinite(value):
+        # ``100.0`` written into SQL is a numeric to PostgreSQL, not a float8.
+        return {"$numeric": repr(value)}
+    if isinstance(value, (list, tuple)):
+        return {"$array": [pg_param(item, client_side) for item in value]}
+    return pg_value(value)
+
+
+def pg_params(params: Any, client_side: bool = False) -> Any:
     """The parameters of one call: a list (``%s``, ``$1``) or an object (``%(name)s``)."""
     if params is None:
         return []
     if isinstance(params, dict):
-        return {str(key): pg_value(value) for key, value in params.items()}
-    return [pg_value(value) for value in params]
+        return {str(key): pg_param(value, client_side) for key, value in params.items()}
+    return [pg_param(value, client_side) for value in params]
 
 
 def _row(row: Any) -> list[Any]:
@@ -134,6 +163,8 @@ class _Call:
 
     columns: list[str] | None = None
     rows: list[Any] | None = None
+    # psycopg's ClientCursor: the values went into the SQL as literals.
+    client_side: bool = False
 
 
 @contextmanager
@@ -151,7 +182,7 @@ def _recorded(recorder: PgRecorder, sql: str, params: Any, many: bool = False) -
         raise
     finally:
         recorder.depth -= 1
-        recorder.orm(sql, params, many, call.rows, call.columns, refused)
+        recorder.orm(sql, params, many, call.rows, call.columns, refused, call.client_side)
 
 
 def _sql_text(query: Any, cursor: Any) -> str:
@@ -178,6 +209,12 @@ def _note_psycopg_begin(recorder: PgRecorder, connection: Any) -> None:
         recorder.driver("BEGIN")
 
 
+def _client_side(cursor: Any) -> bool:
+    import psycopg
+
+    return isinstance(cursor, psycopg.ClientCursor)
+
+
 def _psycopg_execute(original: Callable[..., Any], fetch: bool) -> Callable[..., Any]:
     @functools.wraps(original)
     def execute(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
@@ -186,6 +223,7 @@ def _psycopg_execute(original: Callable[..., Any], fetch: bool) -> Callable[...,
             return original(self, query, params, **kwargs)
         _note_psycopg_begin(recorder, self.connection)
         with _recorded(recorder, _sql_text(query, self), params) as call:
+            call.client_side = _client_side(self)
             result = original(self, query, params, **kwargs)
             if fetch and self.description is not None:
                 call.columns = [column.name for column in self.description]
@@ -205,7 +243,8 @@ def _psycopg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
             return original(self, query, params_seq, **kwargs)
         params = list(params_seq)
         _note_psycopg_begin(recorder, self.connection)
-        with _recorded(recorder, _sql_text(query, self), params, many=True):
+        with _recorded(recorder, _sql_text(query, self), params, many=True) as call:
+            call.client_side = _client_side(self)
             return original(self, query, params, **kwargs)
 
     return executemany

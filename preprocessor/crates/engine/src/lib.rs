@@ -12,6 +12,7 @@ mod django_functions;
 mod guard;
 pub mod html;
 pub mod plan;
+pub mod postgres;
 mod schema;
 mod table;
 mod value;

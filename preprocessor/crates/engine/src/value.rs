@@ -3,10 +3,13 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// One SQLite value, as stored and as written in capture files.
+/// One value, as SQLite stores it and as capture files write it.
 ///
 /// In JSON a value is `null`, a number, a string, or `{"$bytes": "<hex>"}`.
 /// Booleans are accepted on input (Python's `True` is sent to SQLite as 1).
+/// Parameters sent to PostgreSQL may also be `{"$numeric": "12.50"}` (a `Decimal`,
+/// which psycopg sends as `numeric`) and `{"$array": [...]}` (a list, sent as an
+/// array); SQLite takes neither.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
@@ -16,6 +19,22 @@ pub enum Value {
     Text(String),
     Blob(BlobHex),
     Bool(bool),
+    Numeric(NumericText),
+    Array(ArrayValues),
+}
+
+/// A PostgreSQL `numeric` parameter, as its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericText {
+    #[serde(rename = "$numeric")]
+    pub text: String,
+}
+
+/// A PostgreSQL array parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArrayValues {
+    #[serde(rename = "$array")]
+    pub items: Vec<Value>,
 }
 
 /// A blob written as hex in JSON.
@@ -78,17 +97,33 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut hex = None;
+        const FORMS: &str =
+            "{\"$bytes\": \"<hex>\"}, {\"$numeric\": \"<text>\"} or {\"$array\": [...]}";
+        let mut value = None;
         while let Some(key) = map.next_key::<String>()? {
-            if key != "$bytes" || hex.is_some() {
+            if value.is_some() {
                 return Err(de::Error::custom(format!(
-                    "unexpected key `{key}`: a blob is {{\"$bytes\": \"<hex>\"}}"
+                    "unexpected key `{key}`: a value is one of {FORMS}"
                 )));
             }
-            hex = Some(map.next_value::<String>()?);
+            value = Some(match key.as_str() {
+                "$bytes" => Value::Blob(BlobHex {
+                    hex: map.next_value::<String>()?,
+                }),
+                "$numeric" => Value::Numeric(NumericText {
+                    text: map.next_value::<String>()?,
+                }),
+                "$array" => Value::Array(ArrayValues {
+                    items: map.next_value::<Vec<Value>>()?,
+                }),
+                _ => {
+                    return Err(de::Error::custom(format!(
+                        "unexpected key `{key}`: a value is one of {FORMS}"
+                    )))
+                }
+            });
         }
-        hex.map(|hex| Value::Blob(BlobHex { hex }))
-            .ok_or_else(|| de::Error::custom("a blob is {\"$bytes\": \"<hex>\"}"))
+        value.ok_or_else(|| de::Error::custom(format!("a value is one of {FORMS}")))
     }
 }
 
@@ -129,6 +164,13 @@ impl rusqlite::ToSql for Value {
                 decode_hex(&blob.hex)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
             )),
+            Value::Numeric(_) | Value::Array(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "a `$numeric` or `$array` parameter is PostgreSQL's; SQLite takes numbers, \
+                     strings and blobs"
+                        .into(),
+                ))
+            }
         })
     }
 }
@@ -160,6 +202,17 @@ impl fmt::Display for Value {
             Value::Text(t) => f.write_str(t),
             Value::Blob(b) => write!(f, "x'{}'", b.hex),
             Value::Bool(b) => write!(f, "{b}"),
+            Value::Numeric(n) => f.write_str(&n.text),
+            Value::Array(a) => {
+                f.write_str("{")?;
+                for (i, item) in a.items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("}")
+            }
         }
     }
 }
@@ -183,6 +236,20 @@ mod tests {
                 Value::Bool(true),
             ]
         );
+    }
+
+    #[test]
+    fn postgresql_parameters_keep_their_kind() {
+        let json = r#"[{"$numeric": "12.50"}, {"$array": [1, "a", null]}]"#;
+        let values: Vec<Value> = serde_json::from_str(json).unwrap();
+        assert_eq!(values[0].to_string(), "12.50");
+        assert_eq!(values[1].to_string(), "{1,a,NULL}");
+        assert_eq!(
+            serde_json::to_string(&values).unwrap(),
+            json.replace(": ", ":").replace(", ", ",")
+        );
+        assert!(rusqlite::ToSql::to_sql(&values[0]).is_err());
+        assert!(serde_json::from_str::<Value>(r#"{"$bytes": "00", "$array": []}"#).is_err());
     }
 
     #[test]

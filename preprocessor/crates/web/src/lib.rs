@@ -92,6 +92,104 @@ impl Runner {
     }
 }
 
+/// For a Run on PostgreSQL (PGlite, in src/runner/pg-worker.js): the steps to run
+/// for steps `from..to` of side `side` of `plans`, after the set-up and the steps
+/// before them, with the reader's edit (`sql`, `params`) in place of the chosen
+/// ones. Returns `{"status": "ok", "steps": [...], "chosen": n}` (`postgres::PgRun`)
+/// or an error `Answer`, as JSON.
+#[wasm_bindgen]
+pub fn pg_run(plans: &str, side: usize, from: usize, to: usize, sql: &str, params: &str) -> String {
+    let run = serde_json::from_str::<PlanSet>(plans)
+        .map_err(|e| format!("unreadable plan: {e}"))
+        .and_then(|set| set.plan(side).map_err(|e| format!("unreadable plan: {e}")))
+        .and_then(|plan| {
+            if from >= to || to > plan.steps.len() {
+                return Err(format!("no statements {}..{to} in this example", from + 1));
+            }
+            let chosen = edited(&plan.steps[from..to], sql, params)?;
+            demo_engine::postgres::pg_run(&plan, from, &chosen)
+        });
+    match run {
+        Ok(run) => serde_json::json!({"status": "ok", "steps": run.steps, "chosen": run.chosen})
+            .to_string(),
+        Err(message) => to_json(&error(message, 0)),
+    }
+}
+
+/// `pg_run` for steps `from..to` of side `side` of a capture file's text, as the
+/// runner wrote it: the tests replay every PostgreSQL capture this way, with the
+/// parameters read as the build reads them (`100.0` stays a real number, which
+/// JavaScript's JSON cannot keep).
+#[wasm_bindgen]
+pub fn pg_run_capture(capture: &str, side: usize, from: usize, to: usize) -> String {
+    #[derive(Deserialize)]
+    struct Section {
+        setup: Vec<Step>,
+        statements: Vec<Step>,
+    }
+    #[derive(Deserialize)]
+    struct Capture {
+        sections: Vec<Section>,
+    }
+    let run = serde_json::from_str::<Capture>(capture)
+        .map_err(|e| format!("unreadable capture: {e}"))
+        .and_then(|capture| {
+            let section = capture
+                .sections
+                .into_iter()
+                .nth(side)
+                .ok_or_else(|| format!("the capture has no side {}", side + 1))?;
+            let plan = demo_engine::plan::Plan {
+                setup: section.setup,
+                steps: section.statements,
+            };
+            if from >= to || to > plan.steps.len() {
+                return Err(format!("no statements {}..{to} in this side", from + 1));
+            }
+            demo_engine::postgres::pg_run(&plan, from, &plan.steps[from..to])
+        });
+    match run {
+        Ok(run) => serde_json::json!({"status": "ok", "steps": run.steps, "chosen": run.chosen})
+            .to_string(),
+        Err(message) => to_json(&error(message, 0)),
+    }
+}
+
+/// What a statement gave on PostgreSQL, in the book's markup: `outcome` is
+/// `{"columns": [...], "rows": [[...], ...]}` (values as captures hold them) or
+/// `{"changed": n}`; rows past the book's limit are counted, not kept, as on SQLite.
+#[wasm_bindgen]
+pub fn render_pg_outcome(outcome: &str, limits: &str) -> Result<String, JsError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum PgOutcome {
+        Rows {
+            columns: Vec<String>,
+            rows: Vec<Vec<demo_engine::Value>>,
+        },
+        Changed {
+            changed: usize,
+        },
+    }
+    let limits: PageLimits = serde_json::from_str(limits)
+        .map_err(|e| JsError::new(&format!("unreadable limits: {e}")))?;
+    let outcome: PgOutcome = serde_json::from_str(outcome)
+        .map_err(|e| JsError::new(&format!("unreadable outcome: {e}")))?;
+    let outcome = match outcome {
+        PgOutcome::Rows { columns, mut rows } => {
+            let total_rows = rows.len();
+            rows.truncate(limits.engine.max_rows);
+            Outcome::Rows(demo_engine::Table {
+                columns,
+                rows,
+                total_rows,
+            })
+        }
+        PgOutcome::Changed { changed } => Outcome::Changed(changed),
+    };
+    Ok(fragment(&outcome, limits.shown))
+}
+
 fn to_json(answer: &Answer) -> String {
     serde_json::to_string(answer).unwrap_or_else(|e| {
         format!(
@@ -127,7 +225,12 @@ impl Runner {
                 0,
             );
         }
-        let chosen = match edited(&plan.steps[from..to], sql, params) {
+        let chosen = match edited(&plan.steps[from..to], sql, params).and_then(|steps| {
+            steps
+                .iter()
+                .try_for_each(|s| s.parameter_sets().map(|_| ()))?;
+            Ok(steps)
+        }) {
             Ok(steps) => steps,
             Err(message) => return error(message, 0),
         };
@@ -228,9 +331,6 @@ fn edited(chosen: &[Step], sql: &str, params: &str) -> Result<Vec<Step>, String>
         for (step, list) in steps.iter_mut().zip(lists) {
             step.params = list.clone();
         }
-    }
-    for step in &steps {
-        step.parameter_sets()?;
     }
     Ok(steps)
 }
