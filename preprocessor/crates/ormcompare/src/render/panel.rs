@@ -513,7 +513,7 @@ mod tests {
             checksum: String::new(),
         };
         let (lite_capture, pg_capture) = (capture(&lite), capture(&pg));
-        let replayed = vec![
+        let replayed = [
             Replayed::Ran(Outcome::Changed(0)),
             Replayed::Ran(Outcome::Rows(lite.statements[1].table().unwrap())),
         ];
