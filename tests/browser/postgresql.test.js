@@ -49,6 +49,32 @@ test('a panel for one database says why the other has none', async () => {
   await page.close();
 });
 
+test('a runaway statement on PostgreSQL is stopped by the watchdog, and the runner answers again', { timeout: 120000 }, async () => {
+  const { page } = await book.open('filtering.html');
+  await page.evaluate(() => localStorage.setItem('ormc-database', 'postgresql'));
+  await page.reload();
+  const panel = page.locator('#cmp-filter-startswith-case');
+  await page.waitForFunction(() => document.getElementById('cmp-filter-startswith-case').dataset.db === 'postgresql');
+  const statement = panel.locator('.ormc-view [data-side="0"] .ormc-stmt[data-steps]').first();
+  await statement.getByRole('button', { name: /^Run / }).click();
+  await statement.locator('.ormc-run-out .ormc-run-head').waitFor({ timeout: 60000 });
+  assert.ok(book.site.served.some((p) => p.endsWith('/runner/pglite/pglite.wasm')), 'PGlite loaded on the Run');
+  // PGlite ignores statement_timeout: the page's watchdog stops an endless query.
+  await statement.getByRole('button', { name: /^Edit / }).click();
+  await statement.locator('textarea').first().fill('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n');
+  await statement.locator('.ormc-params-input').fill('[]');
+  const started = Date.now();
+  await statement.getByRole('button', { name: /^Run / }).click();
+  const error = statement.locator('.ormc-run-out.ormc-run-error');
+  await error.waitFor({ timeout: 30000 });
+  assert.match(await error.textContent(), /stopped: no answer after 15 seconds/);
+  assert.ok(Date.now() - started < 25000);
+  await statement.getByRole('button', { name: /^Reset / }).click();
+  await statement.getByRole('button', { name: /^Run / }).click();
+  await statement.locator('.ormc-run-out .ormc-run-head').waitFor({ timeout: 60000 });
+  await page.close();
+});
+
 // The capture side's first statement PostgreSQL refused, if any (its index).
 function firstRefused(section) {
   return section.statements.findIndex((s) => s.refused);
