@@ -151,10 +151,9 @@ ensure_pglite() {
     npm ci --prefix "$dir" --no-audit --no-fund --silent
     sha256sum < "$dir/package-lock.json" > "$dir/node_modules/.lock-stamp"
   fi
-  local stamp inputs
+  local inputs
   inputs="$(cat "$dir/package-lock.json" "$dir/make-data.mjs" "$ROOT"/snippets/{schema.postgresql,fixtures,sequences.postgresql}.sql | sha256sum)"
-  stamp="$(cat "$out/.stamp" 2>/dev/null)"
-  if [ "$stamp" != "$inputs" ] || [ ! -f "$out/demo.tar.gz" ]; then
+  if [ "$(cat "$out/.stamp" 2>/dev/null)" != "$inputs" ] || [ ! -f "$out/demo.tar.gz" ]; then
     say "preparing the demo database for PGlite"
     node "$dir/make-data.mjs" "$out" >/dev/null
     echo "$inputs" > "$out/.stamp"
