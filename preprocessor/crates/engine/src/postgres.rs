@@ -133,6 +133,56 @@ fn is_copy(sql: &str) -> bool {
         .is_some_and(|verb| verb.eq_ignore_ascii_case("COPY "))
 }
 
+/// A psycopg placeholder in SQL text, outside quotes: `%s`, `%(name)s`, or `%%` (a
+/// percent sign, once psycopg has put the values in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark<'a> {
+    Positional,
+    Named(&'a str),
+    Percent,
+}
+
+/// Where psycopg's placeholders are in `sql` (byte ranges), in order. The formatter
+/// keeps them whole and `numbered` numbers them: one reading of the syntax for both.
+pub fn psycopg_marks(sql: &str) -> Vec<(std::ops::Range<usize>, Mark<'_>)> {
+    let mut marks = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '%') => {
+                let rest = &sql[at..];
+                let found = if rest.starts_with("%%") {
+                    Some((2, Mark::Percent))
+                } else if rest.starts_with("%s") {
+                    Some((2, Mark::Positional))
+                } else {
+                    rest.strip_prefix("%(").and_then(|name| {
+                        let close = name.find(")s")?;
+                        let valid = close > 0
+                            && name[..close]
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                        valid.then(|| (close + 4, Mark::Named(&name[..close])))
+                    })
+                };
+                if let Some((length, mark)) = found {
+                    marks.push((at..at + length, mark));
+                    // Skip the rest of the mark.
+                    while chars.peek().is_some_and(|(next, _)| *next < at + length) {
+                        chars.next();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    marks
+}
+
 /// `sql` with psycopg's placeholders (`%s`, `%(name)s`, `%%` for a percent sign)
 /// numbered as PostgreSQL's (`$1`), and the values in that order. `named` is the
 /// capture's parameters as JSON: an object for `%(name)s`, a list otherwise. SQL
@@ -150,18 +200,15 @@ pub fn numbered(
     }
     let mut out = String::with_capacity(sql.len());
     let mut values: Vec<Value> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     let mut next_positional = 0;
-    let mut quote: Option<char> = None;
-    let mut rest = sql;
-    while let Some(c) = rest.chars().next() {
-        if quote.is_none() && c == '%' {
-            if let Some(after) = rest.strip_prefix("%%") {
-                out.push('%');
-                rest = after;
-                continue;
-            }
-            if let Some(after) = rest.strip_prefix("%s") {
+    let mut copied = 0;
+    for (range, mark) in psycopg_marks(sql) {
+        out.push_str(&sql[copied..range.start]);
+        copied = range.end;
+        match mark {
+            Mark::Percent => out.push('%'),
+            Mark::Positional => {
                 let value = positional.get(next_positional).cloned().ok_or_else(|| {
                     format!(
                         "the statement has more `%s` than its {} parameters",
@@ -171,15 +218,9 @@ pub fn numbered(
                 next_positional += 1;
                 values.push(value);
                 out.push_str(&format!("${}", values.len()));
-                rest = after;
-                continue;
             }
-            if let Some(name_and_rest) = rest.strip_prefix("%(") {
-                let close = name_and_rest
-                    .find(")s")
-                    .ok_or_else(|| "a `%(` placeholder without its `)s`".to_string())?;
-                let name = &name_and_rest[..close];
-                let position = match names.iter().position(|n| n == name) {
+            Mark::Named(name) => {
+                let position = match names.iter().position(|n| *n == name) {
                     Some(position) => position,
                     None => {
                         let json = by_name
@@ -187,24 +228,16 @@ pub fn numbered(
                             .ok_or_else(|| format!("no parameter named `{name}`"))?;
                         let value: Value = serde_json::from_value(json.clone())
                             .map_err(|e| format!("unreadable parameter `{name}`: {e}"))?;
-                        names.push(name.to_string());
+                        names.push(name);
                         values.push(value);
                         names.len() - 1
                     }
                 };
                 out.push_str(&format!("${}", position + 1));
-                rest = &name_and_rest[close + 2..];
-                continue;
             }
         }
-        match quote {
-            Some(q) if c == q => quote = None,
-            None if c == '\'' || c == '"' => quote = Some(c),
-            _ => {}
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
     }
+    out.push_str(&sql[copied..]);
     if values.is_empty() {
         // asyncpg's `$1`: the values in the capture's order.
         return Ok((sql.to_string(), positional.to_vec()));

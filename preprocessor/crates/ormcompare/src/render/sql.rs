@@ -1,4 +1,5 @@
 use super::{code_block, esc, ui};
+use demo_engine::postgres::{psycopg_marks, Mark};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -33,46 +34,22 @@ pub(crate) fn formatted(sql: &str) -> String {
 fn protect_placeholders(sql: &str) -> (String, Vec<(String, String)>) {
     let mut out = String::with_capacity(sql.len());
     let mut placeholders: Vec<(String, String)> = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut rest = sql;
-    while let Some(c) = rest.chars().next() {
-        let found = match (quote, c) {
-            (None, '%') => psycopg_placeholder(rest),
-            _ => None,
-        };
-        if let Some(length) = found {
-            let stand_in = format!("ormcph{}x", placeholders.len());
-            if sql.contains(&stand_in) {
-                return (sql.to_string(), Vec::new());
-            }
-            out.push_str(&stand_in);
-            placeholders.push((stand_in, rest[..length].to_string()));
-            rest = &rest[length..];
+    let mut copied = 0;
+    for (range, mark) in psycopg_marks(sql) {
+        if mark == Mark::Percent {
             continue;
         }
-        match quote {
-            Some(q) if c == q => quote = None,
-            None if c == '\'' || c == '"' => quote = Some(c),
-            _ => {}
+        let stand_in = format!("ormcph{}x", placeholders.len());
+        if sql.contains(&stand_in) {
+            return (sql.to_string(), Vec::new());
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
+        out.push_str(&sql[copied..range.start]);
+        out.push_str(&stand_in);
+        placeholders.push((stand_in, sql[range.clone()].to_string()));
+        copied = range.end;
     }
+    out.push_str(&sql[copied..]);
     (out, placeholders)
-}
-
-/// The length of the psycopg placeholder `text` starts with, if it starts with one.
-fn psycopg_placeholder(text: &str) -> Option<usize> {
-    if text.starts_with("%s") {
-        return Some(2);
-    }
-    let name = text.strip_prefix("%(")?;
-    let close = name.find(")s")?;
-    let valid = close > 0
-        && name[..close]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    valid.then_some(2 + close + 2)
 }
 
 /// The SQL with whitespace outside quoted strings and identifiers removed.
