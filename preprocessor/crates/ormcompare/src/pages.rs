@@ -151,6 +151,7 @@ impl<'a> Pages<'a> {
                 }
                 let columns: Vec<(&str, &BTreeMap<String, String>)> =
                     stacks.iter().map(|(label, v)| (*label, v)).collect();
+                let pglite = pglite_version(&self.project.paths.root).map_err(at)?;
                 Ok(render::render_versions(
                     &columns,
                     &[
@@ -158,6 +159,11 @@ impl<'a> Pages<'a> {
                             "SQLite (bundled in the build)",
                             demo_engine::sqlite_version(),
                             "replaying the captured SQL and the SQL blocks",
+                        ),
+                        (
+                            "PGlite (PostgreSQL in WebAssembly)",
+                            &pglite,
+                            "running PostgreSQL statements in the page, and the tests' replay of every PostgreSQL capture",
                         ),
                         ("mdBook", self.mdbook_version, "building the book"),
                     ],
@@ -555,30 +561,63 @@ fn rosetta_targets<'a>(
 }
 
 /// The versions all captures of one stack on the first database agree on.
+/// The PGlite the page runs PostgreSQL statements on: the version pinned in
+/// theme/pglite/package.json.
+fn pglite_version(root: &Path) -> Result<String, String> {
+    let path = root.join("theme/pglite/package.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let package: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    package["dependencies"]["@electric-sql/pglite"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{} pins no @electric-sql/pglite", path.display()))
+}
+
 fn versions_of(
     captures: &Captures,
     stack: usize,
     targets: &crate::targets::Targets,
 ) -> Result<BTreeMap<String, String>, String> {
-    let target = Target { stack, database: 0 };
-    let mut made: Vec<&Capture> = captures.of(target).collect();
-    made.sort_by(|a, b| a.id.cmp(&b.id));
-    let Some(first) = made.first() else {
-        return Err(format!(
-            "no capture of the {} to read versions from",
-            targets.describe(target)
-        ));
-    };
-    for other in &made[1..] {
-        if other.versions != first.versions {
+    // Every database's captures of the stack: the libraries are the same, each adds
+    // its server's version (`sqlite`, `postgresql`).
+    let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    for database in 0..targets.databases.len() {
+        let target = Target { stack, database };
+        let mut made: Vec<&Capture> = captures.of(target).collect();
+        made.sort_by(|a, b| a.id.cmp(&b.id));
+        let Some(first) = made.first() else {
             return Err(format!(
-                "captures `{}` and `{}` of the {} were made with different versions; \
-                 re-capture all with `scripts/capture --all`",
-                first.id,
-                other.id,
+                "no capture of the {} to read versions from",
                 targets.describe(target)
             ));
+        };
+        for other in &made[1..] {
+            if other.versions != first.versions {
+                return Err(format!(
+                    "captures `{}` and `{}` of the {} were made with different versions; \
+                     re-capture all with `scripts/capture --all`",
+                    first.id,
+                    other.id,
+                    targets.describe(target)
+                ));
+            }
+        }
+        for (key, version) in &first.versions {
+            match versions.get(key) {
+                Some(known) if known != version => {
+                    return Err(format!(
+                        "the {} captures have {key} {version}, the stack's others {known}; \
+                         re-capture all with `scripts/capture --all`",
+                        targets.describe(target)
+                    ))
+                }
+                _ => {
+                    versions.insert(key.clone(), version.clone());
+                }
+            }
         }
     }
-    Ok(first.versions.clone())
+    Ok(versions)
 }

@@ -70,7 +70,7 @@ pub(crate) fn named(versions: &BTreeMap<String, String>) -> Vec<(&str, &str, &'s
 
 /// The components, the ones the book is about first, then the others by key.
 fn ordered(versions: &BTreeMap<String, String>) -> Vec<(&String, &String)> {
-    const FIRST: [&str; 4] = ["python", "sqlite", "django", "sqlalchemy"];
+    const FIRST: [&str; 5] = ["python", "sqlite", "postgresql", "django", "sqlalchemy"];
     let mut ordered: Vec<_> = versions.iter().collect();
     ordered.sort_by_key(|(key, _)| {
         FIRST
@@ -92,6 +92,13 @@ fn component(key: &str) -> (&'static str, &'static str) {
             "SQLite (Python's sqlite3)",
             "the database the ORMs talked to",
         ),
+        "postgresql" => (
+            "PostgreSQL (pgserver's server)",
+            "the PostgreSQL the ORMs talked to, for the PostgreSQL panels",
+        ),
+        "psycopg" => ("psycopg", "the PostgreSQL driver of Django and SQLAlchemy"),
+        "asyncpg" => ("asyncpg", "SQLAlchemy asyncio's PostgreSQL driver"),
+        "pgserver" => ("pgserver", "starts the private PostgreSQL server"),
         "django-cte" => ("django-cte", "CTEs in the Django sections"),
         "alembic" => ("Alembic", "SQLAlchemy's migrations"),
         "aiosqlite" => (
