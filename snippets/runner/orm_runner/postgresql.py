@@ -98,10 +98,20 @@ class Cluster:
 
     # -- starting and stopping ------------------------------------------------------
 
-    def start(self) -> None:
+    def reserve(self) -> None:
+        """The server's folder, and the guard that removes it: done before ``start``
+        (which may run in another thread), so that the socket's place is known while
+        the server starts. pgserver puts the socket in its data folder."""
+        if self.folder is not None:
+            return
         self.folder = Path(tempfile.mkdtemp(prefix="ormcompare-pg-", dir=_memory_folder()))
-        data = self.folder / "data"
+        self.socket_dir = str(self.folder / "data")
         self._guard = _start_guard(self.folder)
+
+    def start(self) -> None:
+        self.reserve()
+        assert self.folder is not None
+        data = self.folder / "data"
         # initdb takes its collation from the environment: byte order, like SQLite's.
         # pgserver keeps a lock file in the user's runtime folder: this run's own.
         saved = {name: os.environ.get(name) for name in ("LC_ALL", "LANG", "XDG_RUNTIME_DIR")}
@@ -117,7 +127,8 @@ class Cluster:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-        self.socket_dir = self._server.get_postmaster_info().socket_dir
+        if str(self._server.get_postmaster_info().socket_dir) != self.socket_dir:
+            raise RuntimeError("pgserver put the server's socket outside its data folder")
         with self._admin() as admin:
             for name, value in SERVER_SETTINGS.items():
                 admin.execute(f"ALTER SYSTEM SET {name} = '{value}'")

@@ -4,6 +4,7 @@ import functools
 import gc
 import platform
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib import metadata
@@ -191,20 +192,25 @@ def run_section(
 _WARM_UP = "None"
 
 
-def _prepare_kinds(request: Request) -> dict[str, ErrorInfo]:
+def _prepare_kinds(request: Request, server_ready: Callable[[], None]) -> dict[str, ErrorInfo]:
     """Prepares every kind, then opens one section of each in this process and throws it
     away, so that what a library does only the first time (connecting, initialising a
     dialect, filling caches) is done before the sections' processes are forked, once,
-    instead of in every one of them."""
+    instead of in every one of them. ``server_ready`` waits for the request's database
+    server, if it has one, between the two."""
     setup_errors: dict[str, ErrorInfo] = {}
     for name, section_kind in KINDS.items():
         try:
             section_kind.prepare()
         except Exception as exc:
             setup_errors[name] = _setup_failure(exc)
+    server_ready()
     if request.isolate:
+        # Only the kinds this request runs: the others' first time never comes.
+        used = {section.kind for snippet in request.snippets for section in snippet.sections}
         for name in KINDS:
-            run_section(name, _WARM_UP, request, setup_errors)
+            if name in used:
+                run_section(name, _WARM_UP, request, setup_errors)
     return setup_errors
 
 
@@ -216,28 +222,51 @@ def run_request(request: Request, emit: Callable[[Response], None]) -> None:
     """
     database.current = request.database
     if request.database == "postgresql":
-        with _private_server(request):
-            _run_all(request, emit)
+        with _private_server(request) as server_ready:
+            _run_all(request, emit, server_ready)
     else:
-        _run_all(request, emit)
+        _run_all(request, emit, lambda: None)
 
 
 @contextmanager
-def _private_server(request: Request) -> Iterator[None]:
-    """A PostgreSQL server of this request's own, stopped however the request ends."""
+def _private_server(request: Request) -> Iterator[Callable[[], None]]:
+    """A PostgreSQL server of this request's own, stopped however the request ends.
+
+    It starts in a thread while the libraries are imported (each takes most of a
+    second); the context gives the function that waits for it, which the runner
+    calls before any section runs, and so before any process is forked."""
     pg_recording.install()
     cluster = postgresql.Cluster(request.limits.seconds)
     postgresql.current = cluster
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            cluster.start()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failed.append(exc)
+
+    cluster.reserve()
+    starting = threading.Thread(target=start, name="postgresql-server")
+    starting.start()
+
+    def ready() -> None:
+        starting.join()
+        if failed:
+            raise failed[0]
+
     try:
-        cluster.start()
-        yield
+        yield ready
     finally:
+        starting.join()
         cluster.stop()
         postgresql.current = None
 
 
-def _run_all(request: Request, emit: Callable[[Response], None]) -> None:
-    setup_errors = _prepare_kinds(request)
+def _run_all(
+    request: Request, emit: Callable[[Response], None], server_ready: Callable[[], None]
+) -> None:
+    setup_errors = _prepare_kinds(request, server_ready)
     emit({"versions": versions(Path(request.lock))})
     tasks: list[tuple[int, int, str, str]] = [
         (s, i, section.kind, section.code)
