@@ -18,12 +18,15 @@
 (function () {
   'use strict';
 
-  // A runaway query is stopped by the engine's step budget; this only guards
-  // against a worker that stops answering at all.
-  var WATCHDOG_MS = 15000;
-  // The first answer of a worker waits for its engine to download too (PGlite's
-  // is about 6 MB compressed).
-  var FIRST_ANSWER_MS = 60000;
+  // A Run gets book.toml's `page-run-seconds` (in the block's data-limits) before
+  // its worker is replaced: on SQLite a backstop behind the engine's step budget,
+  // on PostgreSQL the budget itself (PGlite ignores statement_timeout). A worker's
+  // first answer may also wait for its engine to download (PGlite's is about 6 MB
+  // compressed): that download gets this much more.
+  var DOWNLOAD_ALLOWANCE_MS = 45000;
+  function runMs(limits) {
+    return JSON.parse(limits).run_seconds * 1000;
+  }
 
   function root() {
     return window.path_to_root || '';
@@ -162,7 +165,7 @@
     message.id = id;
     message.limits = limits;
     return new Promise(function (resolve) {
-      var wait = answered[database] ? WATCHDOG_MS : FIRST_ANSWER_MS;
+      var wait = runMs(limits) + (answered[database] ? 0 : DOWNLOAD_ALLOWANCE_MS);
       var timer = setTimeout(function () {
         restartWorker(database, 'stopped: no answer after ' + wait / 1000 + ' seconds');
       }, wait);

@@ -27,6 +27,10 @@ pub struct Settings {
     pub max_steps: u64,
     /// Characters of one value shown in a table; longer values are cut, with a note.
     pub shown_chars: usize,
+    /// Wall time one Run in the page may take before the page replaces its runner:
+    /// on PostgreSQL the only budget (PGlite ignores `statement_timeout`), on SQLite a
+    /// backstop behind `max-steps`.
+    pub page_run_seconds: f64,
     /// Wall time of one section under the Python runner; its process is killed after.
     pub section_seconds: f64,
     /// Memory one section's process may allocate beyond what the runner started with.
@@ -86,11 +90,12 @@ impl Paths {
 impl Settings {
     /// Values that parse but cannot work (a zero time limit, say).
     pub fn check(&self) -> Result<(), String> {
-        let positive: [(&str, f64); 8] = [
+        let positive: [(&str, f64); 9] = [
             ("max-rows", self.max_rows as f64),
             ("shown-rows", self.shown_rows as f64),
             ("max-steps", self.max_steps as f64),
             ("shown-chars", self.shown_chars as f64),
+            ("page-run-seconds", self.page_run_seconds),
             ("section-seconds", self.section_seconds),
             ("section-memory-mb", self.section_memory_mb as f64),
             ("output-chars", self.output_chars as f64),
@@ -149,7 +154,8 @@ pub(crate) mod tests {
 
     /// The limits, as book.toml sets them.
     pub(crate) const LIMITS: &str = r#""max-rows": 200, "shown-rows": 12, "shown-chars": 2000,
-        "max-steps": 20000000, "section-seconds": 30, "section-memory-mb": 1024,
+        "max-steps": 20000000, "page-run-seconds": 15, "section-seconds": 30,
+        "section-memory-mb": 1024,
         "output-chars": 65536, "value-chars": 65536, "capture-bytes": 8388608"#;
 
     pub(crate) fn settings(extra: &str) -> Result<Settings, serde_json::Error> {

@@ -58,6 +58,7 @@ impl<'a> Pages<'a> {
                 rows: settings.shown_rows,
                 chars: settings.shown_chars,
             },
+            settings.page_run_seconds,
         );
         let primary = |compare: &Compare| project.store().primary(compare);
         let changes = compares(found)

@@ -56,8 +56,9 @@ pub fn data_file_name(chapter: &std::path::Path) -> String {
     format!("{}.json", parts.join("-"))
 }
 
-/// What every runnable block hands the page: the limits the in-page runner uses
-/// (book.toml's `max-rows`, `max-steps`, `shown-rows`, `shown-chars`), as JSON.
+/// What every runnable block hands the page: the limits the in-page runners use
+/// (book.toml's `max-rows`, `max-steps`, `shown-rows`, `shown-chars`,
+/// `page-run-seconds`), as JSON.
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub shown: Shown,
@@ -65,11 +66,12 @@ pub struct PageContext {
 }
 
 impl PageContext {
-    pub fn new(limits: demo_engine::Limits, shown: Shown) -> PageContext {
+    pub fn new(limits: demo_engine::Limits, shown: Shown, run_seconds: f64) -> PageContext {
         let limits_json = serde_json::json!({
             "max_rows": limits.max_rows,
             "max_steps": limits.max_steps,
             "shown": shown,
+            "run_seconds": run_seconds,
         })
         .to_string();
         PageContext { shown, limits_json }

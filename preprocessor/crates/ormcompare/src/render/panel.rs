@@ -350,6 +350,7 @@ mod tests {
                 rows: 10,
                 chars: 100,
             },
+            15.0,
         )
     }
 
