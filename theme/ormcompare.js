@@ -78,15 +78,15 @@
     return block.dataset.db || 'sqlite';
   }
 
-  // Resolves to { plans, plansText, notes, upgrade, html } for a block on the
-  // database it shows, fetched once.
-  function dataOf(block) {
-    var database = databaseOf(block);
+  // Resolves to { plans, plansText, notes, upgrade, html } for a block on
+  // `database` (by default the one it shows), fetched once.
+  function dataOf(block, database) {
+    database = database || databaseOf(block);
     if (!block._data) block._data = {};
     if (!block._data[database]) {
       block._data[database] = entryOf(block).then(function (entry) {
         var parsed = entry;
-        if (block._built && database !== block._built) {
+        if (database !== (block._built || databaseOf(block))) {
           parsed = entry.databases && entry.databases[database];
           if (!parsed) throw new Error('no data for this panel on ' + database);
         }
@@ -656,18 +656,13 @@
     if (!block._views) block._views = {};
     var current = block.querySelector(':scope > .ormc-view');
     block._views[from] = current;
-    var ready = block._views[database] ? Promise.resolve(block._views[database]) : (function () {
-      var previous = block.dataset.db;
-      block.dataset.db = database;
-      var data = dataOf(block);
-      block.dataset.db = previous;
-      return data.then(function (data) {
+    var ready = block._views[database] ? Promise.resolve(block._views[database]) :
+      dataOf(block, database).then(function (data) {
         var view = document.createElement('div');
         view.className = 'ormc-view';
         view.innerHTML = data.html;
         return view;
       });
-    })();
     return ready.then(function (view) {
       block._views[database] = view;
       current.replaceWith(view);

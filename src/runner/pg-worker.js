@@ -79,27 +79,13 @@ async function answerPlan(request) {
   return { status: 'ok', html };
 }
 
-self.onmessage = async (event) => {
-  const request = event.data;
-  try {
-    const loadMs = await load();
-    const started = performance.now();
-    let answer;
-    if (request.op === 'reset') {
-      if (keptFor === (request.keep || '')) keptFor = '';
-      answer = { status: 'ok', html: [] };
-    } else if (request.op === 'plan') {
-      answer = await answerPlan(request);
-    } else {
-      answer = { status: 'error', message: 'the PostgreSQL runner runs the book\'s statements only', statement: 0 };
-    }
-    answer.engineMs = performance.now() - started;
-    answer.loadMs = loadMs;
-    self.postMessage({ id: request.id, answer });
-  } catch (error) {
-    self.postMessage({
-      id: request.id,
-      answer: { status: 'error', message: `the in-page PostgreSQL runner failed: ${error}`, statement: 0 },
-    });
+importScripts('serve-requests.js');
+
+serveRequests(load, (request) => {
+  if (request.op === 'reset') {
+    if (keptFor === (request.keep || '')) keptFor = '';
+    return { status: 'ok', html: [] };
   }
-};
+  if (request.op === 'plan') return answerPlan(request);
+  return { status: 'error', message: 'the PostgreSQL runner runs the book\'s statements only', statement: 0 };
+}, 'PostgreSQL runner');

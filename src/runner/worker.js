@@ -1,7 +1,8 @@
 // The in-page SQL runner's worker: loads the engine (WebAssembly) on the first
 // Run and answers the page's requests. Running in a worker keeps the page
 // responsive whatever the SQL does; the engine's step budget stops runaway
-// queries. Nothing is fetched but the two files next to this one.
+// queries. Nothing is fetched but the files next to this one (the engine, its
+// glue, and serve-requests.js, the message loop it shares with pg-worker.js).
 //
 // Requests (from theme/ormcompare.js): { op: 'plan', plans, side, from, to, sql,
 // params, keep } replays a side's plan and runs some of its steps; { op: 'script',
@@ -26,30 +27,18 @@ function load(limits) {
   return ready;
 }
 
-self.onmessage = async (event) => {
-  const request = event.data;
-  try {
-    const loadMs = await load(request.limits);
-    const started = performance.now();
-    let answer;
-    if (request.op === 'reset') {
-      runner.reset(request.keep || '');
-      answer = { status: 'ok', html: [] };
-    } else if (request.op === 'plan') {
-      answer = JSON.parse(runner.run_plan(
-        request.plans, request.side, request.from, request.to,
-        request.sql || '', request.params || '', request.keep || '',
-      ));
-    } else {
-      answer = JSON.parse(runner.run_script(request.sql, request.keep || ''));
-    }
-    answer.engineMs = performance.now() - started;
-    answer.loadMs = loadMs;
-    self.postMessage({ id: request.id, answer });
-  } catch (error) {
-    self.postMessage({
-      id: request.id,
-      answer: { status: 'error', message: `the in-page runner failed: ${error}`, statement: 0 },
-    });
+importScripts('serve-requests.js');
+
+serveRequests(load, (request) => {
+  if (request.op === 'reset') {
+    runner.reset(request.keep || '');
+    return { status: 'ok', html: [] };
   }
-};
+  if (request.op === 'plan') {
+    return JSON.parse(runner.run_plan(
+      request.plans, request.side, request.from, request.to,
+      request.sql || '', request.params || '', request.keep || '',
+    ));
+  }
+  return JSON.parse(runner.run_script(request.sql, request.keep || ''));
+}, 'runner');

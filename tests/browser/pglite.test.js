@@ -21,8 +21,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const RUNNER = path.join(ROOT, 'src/runner');
 const CAPTURES = path.join(ROOT, 'snippets/captures');
 
-// Server-specific answers: object ids, versions, settings.
-const SERVER_OWN = /pg_catalog|information_schema|\bversion\(\)|current_setting|current_schema|\bSHOW\b|pg_get_|::regclass|\boid\b/i;
+const { SERVER_OWN } = require('./support');
 
 async function engine() {
   const glue = fs.readFileSync(path.join(RUNNER, 'demo_engine_web.js'), 'utf8');

@@ -99,13 +99,10 @@ def paused() -> Iterator[None]:
 
 
 def pg_value(value: Any) -> JsonValue:
-    """A parameter or a fetched value, as PostgreSQL has it: booleans stay booleans,
-    JSON documents are shown as JSON text."""
+    """A fetched value (or a parameter ``pg_param`` leaves to it), as PostgreSQL has
+    it: booleans stay booleans, JSON documents and arrays are shown as JSON text."""
     if isinstance(value, bool):
         return value
-    wrapped = getattr(value, "obj", None)  # psycopg's Json / Jsonb parameter wrappers
-    if type(value).__name__ in ("Json", "Jsonb") and wrapped is not None:
-        value = wrapped
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return db_value(value)

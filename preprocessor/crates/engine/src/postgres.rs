@@ -127,7 +127,9 @@ fn psycopg_type(value: &Value) -> u32 {
     }
 }
 
-fn is_copy(sql: &str) -> bool {
+/// Whether `sql` is a `COPY` (PostgreSQL's bulk load), whose data the driver sends
+/// after it.
+pub fn is_copy(sql: &str) -> bool {
     sql.trim_start()
         .get(..5)
         .is_some_and(|verb| verb.eq_ignore_ascii_case("COPY "))

@@ -109,11 +109,7 @@ pub fn pg_run(plans: &str, side: usize, from: usize, to: usize, sql: &str, param
             let chosen = edited(&plan.steps[from..to], sql, params)?;
             demo_engine::postgres::pg_run(&plan, from, &chosen)
         });
-    match run {
-        Ok(run) => serde_json::json!({"status": "ok", "steps": run.steps, "chosen": run.chosen})
-            .to_string(),
-        Err(message) => to_json(&error(message, 0)),
-    }
+    pg_answer(run)
 }
 
 /// `pg_run` for steps `from..to` of side `side` of a capture file's text, as the
@@ -148,11 +144,7 @@ pub fn pg_run_capture(capture: &str, side: usize, from: usize, to: usize) -> Str
             }
             demo_engine::postgres::pg_run(&plan, from, &plan.steps[from..to])
         });
-    match run {
-        Ok(run) => serde_json::json!({"status": "ok", "steps": run.steps, "chosen": run.chosen})
-            .to_string(),
-        Err(message) => to_json(&error(message, 0)),
-    }
+    pg_answer(run)
 }
 
 /// What a statement gave on PostgreSQL, in the book's markup: `outcome` is
@@ -188,6 +180,15 @@ pub fn render_pg_outcome(outcome: &str, limits: &str) -> Result<String, JsError>
         PgOutcome::Changed { changed } => Outcome::Changed(changed),
     };
     Ok(fragment(&outcome, limits.shown))
+}
+
+/// A PostgreSQL Run's steps as the worker reads them, or the error `Answer`.
+fn pg_answer(run: Result<demo_engine::postgres::PgRun, String>) -> String {
+    match run {
+        Ok(run) => serde_json::json!({"status": "ok", "steps": run.steps, "chosen": run.chosen})
+            .to_string(),
+        Err(message) => to_json(&error(message, 0)),
+    }
 }
 
 fn to_json(answer: &Answer) -> String {

@@ -354,14 +354,18 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_side_answers_first_then_shows_its_statements() {
-        let section = Section {
-            kind: SectionKind::named("django").unwrap(),
-            code: "print('<b>')\nCustomer.objects.all()\n".into(),
+    fn section(kind: &str, code: &str) -> Section {
+        Section {
+            kind: SectionKind::named(kind).unwrap(),
+            code: code.into(),
             line: 3,
             expect: Expect::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_side_answers_first_then_shows_its_statements() {
+        let section = section("django", "print('<b>')\nCustomer.objects.all()\n");
         let rows = vec![vec![Value::Text("<i>Ada</i>".into())]];
         let lazy = "SELECT name FROM customers WHERE name <> ?";
         let captured = SectionCapture {
@@ -483,12 +487,7 @@ mod tests {
 
     #[test]
     fn other_databases_wait_in_the_data_file_behind_a_switch() {
-        let section = Section {
-            kind: SectionKind::named("sqlalchemy").unwrap(),
-            code: "session.scalars(select(Tag)).all()\n".into(),
-            line: 3,
-            expect: Expect::default(),
-        };
+        let section = section("sqlalchemy", "session.scalars(select(Tag)).all()\n");
         let rows = vec![vec![Value::Text("<new>".into())]];
         let side = |sql: &str| SectionCapture {
             kind: "sqlalchemy".into(),

@@ -1,5 +1,5 @@
 use super::{code_block, esc, ui};
-use demo_engine::postgres::{psycopg_marks, Mark};
+use demo_engine::postgres::{is_copy, psycopg_marks, Mark};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::fmt::Write;
 
@@ -128,14 +128,6 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
         ui("span", "ormc-label ", label),
         esc(&shown)
     );
-}
-
-/// Whether `sql` is a `COPY` (PostgreSQL's bulk load), whose data the driver sends
-/// after it.
-fn is_copy(sql: &str) -> bool {
-    sql.trim_start()
-        .get(..5)
-        .is_some_and(|verb| verb.eq_ignore_ascii_case("COPY "))
 }
 
 /// The database's words refusing a statement the book shows failing on purpose.
