@@ -73,7 +73,24 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
     ],
     "slow": [("django", "list(Customer.objects.raw('SELECT pg_sleep(30), 1 AS id'))")],
     "peewee": [("peewee", "Customer.select().count()")],
+    "stream": [
+        ("django", "[p.id for p in Product.objects.filter(stock=0).order_by('id').iterator(2)]"),
+        (
+            "sqlalchemy",
+            "stmt = select(Product.id).where(Product.stock == 0).order_by(Product.id)\n"
+            "list(session.scalars(stmt.execution_options(yield_per=4)))",
+        ),
+    ],
 }
+
+# A table the section creates, and its OID read back from the catalogue.
+NEW_TABLE_OID = (
+    "django",
+    "from django.db import connection\n"
+    "with connection.cursor() as cursor:\n"
+    "    cursor.execute('CREATE TABLE scratch (id integer)')\n"
+    "    cursor.execute(\"SELECT 'scratch'::regclass::oid, 'products'::regclass::oid\")",
+)
 
 
 def _request(snippets: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
@@ -231,3 +248,51 @@ def test_a_killed_runner_leaves_no_server(tmp_path: Any) -> None:
     folder = started.pop()
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert folder not in processes
+
+
+def test_a_server_side_cursor_is_recorded_as_psycopg_sends_it(run: Any) -> None:
+    django, sqlalchemy = run[1]["stream"]
+    assert django["error"] is None and sqlalchemy["error"] is None
+    name = '"_django_curs_…_sync_1"'
+    assert [sql.split(" FOR ")[0] for _, sql in _sqls(django)] == [
+        f"DECLARE {name} NO SCROLL CURSOR WITH HOLD",
+        *[f"FETCH FORWARD 2 FROM {name}"] * 4,
+        f"CLOSE {name}",
+    ]
+    fetched = [[row[0] for row in s["rows"]] for s in django["statements"][1:5]]
+    assert fetched == [[2, 5], [9, 13], [15, 20], []]
+    assert django["statements"][0]["params"] == [0], "Django binds client-side"
+    sqls = _sqls(sqlalchemy)
+    assert sqls[1][1].startswith('DECLARE "c_…_1" CURSOR FOR SELECT products.id')
+    assert sqlalchemy["statements"][1]["params"] == {"stock_1": 0}
+    rows = [row for s in sqlalchemy["statements"][2:] for row in s["rows"] or []]
+    assert rows == [[2], [5], [9], [13], [15], [20]]
+    assert sqls[-1] == ("orm", 'CLOSE "c_…_1"')
+
+
+def _new_table_oids(before: list[tuple[str, str]]) -> list[Any]:
+    request = _request({"oid": [*before, NEW_TABLE_OID]})
+    request["jobs"] = 1
+    done = subprocess.run(
+        [sys.executable, "-m", "orm_runner"],
+        input=json.dumps(request).encode(),
+        capture_output=True,
+        cwd=REPO_ROOT,
+        env=_env(),
+        timeout=180,
+        check=True,
+    )
+    last = json.loads(done.stdout.splitlines()[-1])["sections"][-1]
+    assert last["error"] is None, last["error"]
+    return last["statements"][-1]["rows"]
+
+
+def test_oids_of_new_objects_do_not_depend_on_what_ran_before() -> None:
+    alone = _new_table_oids([])
+    tables = "\n".join(f"cursor.execute('CREATE TABLE t{n} (id integer)')" for n in range(5))
+    after_others = _new_table_oids(
+        [("django", "from django.db import connection\ncursor = connection.cursor()\n" + tables)]
+    )
+    assert alone == after_others
+    ((scratch, products),) = alone
+    assert scratch > products, "the demo's table keeps its own OID, the new one is numbered after"

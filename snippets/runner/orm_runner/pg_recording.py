@@ -3,9 +3,11 @@
 Two drivers, each seen where the ORM hands it a statement:
 
 - psycopg 3 (Django; SQLAlchemy's sync engine): ``Cursor.execute`` / ``executemany``
-  and ``ServerCursor.execute`` patched at class level, so every cursor class an ORM
-  picks (``ClientCursor`` for Django, ``Cursor`` for SQLAlchemy) is recorded, with the
-  SQL text and the parameters as psycopg got them (``%s`` / ``%(name)s``).
+  patched at class level, so every cursor class an ORM picks (``ClientCursor`` for
+  Django, ``Cursor`` for SQLAlchemy) is recorded, with the SQL text and the parameters
+  as psycopg got them (``%s`` / ``%(name)s``). A server-side cursor (Django's
+  ``iterator()``, SQLAlchemy's ``yield_per``) is recorded as what psycopg sends for
+  it: the ``DECLARE``, then each ``FETCH`` with the rows it brought, then ``CLOSE``.
 - asyncpg (SQLAlchemy's async engine): SQLAlchemy's cursor adapter, where a statement
   and its parameters (``$1``...) are handed to asyncpg; asyncpg's own query logger
   sees only the simple-protocol commands, not the ORM's prepared statements. The
@@ -26,6 +28,7 @@ import decimal
 import functools
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +46,8 @@ class PgRecorder:
         self.statements: list[Statement] = []
         self.active = False
         self.depth = 0
+        # Server-side cursor names as sent -> as shown (see ``cursor_name``).
+        self.cursor_names: dict[str, str] = {}
 
     @contextmanager
     def recording(self) -> Iterator[Self]:
@@ -54,6 +59,19 @@ class PgRecorder:
         finally:
             self.active = False
             _active = previous
+
+    def cursor_name(self, name: str) -> str:
+        """A server-side cursor's name as the reader sees it. The ORMs build theirs
+        from run-to-run values (Django: the thread's id; SQLAlchemy: an object's
+        address), which are written ``…`` and numbered in the order the section
+        opened its cursors; a name the snippet chose is kept."""
+        shown = self.cursor_names.get(name)
+        if shown is None:
+            number = len(self.cursor_names) + 1
+            shown = _ORM_CURSOR_NAMES[0].sub(rf"\g<1>…_\g<2>_{number}", name)
+            shown = _ORM_CURSOR_NAMES[1].sub(f"c_…_{number}", shown)
+            self.cursor_names[name] = shown
+        return shown
 
     def driver(self, sql: str) -> None:
         self.statements.append(statement(sql, [], origin="driver"))
@@ -86,6 +104,69 @@ class PgRecorder:
 
 _active: PgRecorder | None = None
 
+# The names Django (``_django_curs_<thread>_sync_<n>``) and SQLAlchemy
+# (``c_<address>_<n>``) give the server-side cursors they open.
+_ORM_CURSOR_NAMES = (
+    re.compile(r"^(_django_curs_)\d+_(sync|\d+)_\d+$"),
+    re.compile(r"^c_[0-9a-f]+_[0-9a-f]+$"),
+)
+
+
+# PostgreSQL's type ``oid``: the columns whose values are object identifiers.
+_OID_TYPE = 26
+
+
+@dataclass
+class _OidOrigin:
+    """Where this section's new object identifiers start, and where they are shown to.
+
+    The server hands out OIDs from one counter for every database on it, so the
+    tables a section creates get numbers that depend on what ran before, or beside,
+    on the same server. They are numbered from ``shown`` (the first OID a section gets
+    on a fresh server) in the order the section first reads them; an OID below
+    ``first`` (the demo's own tables, made the same way every run) is shown as it is."""
+
+    first: int
+    shown: int
+    seen: dict[int, int]
+
+    def shown_oid(self, value: int) -> int:
+        if value < self.first:
+            return value
+        return self.seen.setdefault(value, self.shown + len(self.seen))
+
+
+_oid_origin: _OidOrigin | None = None
+
+
+def section_oids(first: int, shown: int) -> None:
+    """The first OID the section's objects can get, and where they are shown from."""
+    global _oid_origin
+    _oid_origin = _OidOrigin(first, shown, {})
+
+
+def _shown_oid_rows(rows: list[Any], description: Any) -> list[Any]:
+    """``rows`` with the values of ``oid`` columns as shown (see ``_OidOrigin``)."""
+    origin = _oid_origin
+    oid_columns = {i for i, column in enumerate(description) if column.type_code == _OID_TYPE}
+    if origin is None or not oid_columns:
+        return rows
+    return [
+        [
+            origin.shown_oid(value) if i in oid_columns and isinstance(value, int) else value
+            for i, value in enumerate(_values(row))
+        ]
+        for row in rows
+    ]
+
+
+def _shown_oid_param(value: Any) -> Any:
+    """A parameter holding an OID read earlier in the section, as shown."""
+    origin = _oid_origin
+    if origin is None or type(value) is not int or value not in origin.seen:
+        return value
+    return origin.seen[value]
+
 
 @contextmanager
 def paused() -> Iterator[None]:
@@ -116,6 +197,7 @@ def pg_param(value: Any, client_side: bool = False) -> JsonValue | dict[str, Any
     ``client_side``: psycopg's ``ClientCursor`` (Django's) writes values into the SQL
     as literals, and PostgreSQL reads them by their text: a whole ``Decimal``
     (``100``) is an integer, a float (``100.0``) a numeric. They are kept as such."""
+    value = _shown_oid_param(value)
     wrapped = getattr(value, "obj", None)
     if type(value).__name__ in ("Json", "Jsonb") and wrapped is not None:
         return json.dumps(wrapped, ensure_ascii=False, default=str)
@@ -141,9 +223,12 @@ def pg_params(params: Any, client_side: bool = False) -> Any:
     return [pg_param(value, client_side) for value in params]
 
 
+def _values(row: Any) -> Any:
+    return row.values() if isinstance(row, dict) else row
+
+
 def _row(row: Any) -> list[Any]:
-    values = row.values() if isinstance(row, dict) else row
-    return [pg_value(value) for value in values]
+    return [pg_value(value) for value in _values(row)]
 
 
 def _recording() -> PgRecorder | None:
@@ -207,12 +292,13 @@ def _note_psycopg_begin(recorder: PgRecorder, connection: Any) -> None:
 
 
 def _client_side(cursor: Any) -> bool:
-    import psycopg
+    from psycopg.client_cursor import ClientCursorMixin
 
-    return isinstance(cursor, psycopg.ClientCursor)
+    # Django's server-side cursor binds client-side too (ClientCursorMixin).
+    return isinstance(cursor, ClientCursorMixin)
 
 
-def _psycopg_execute(original: Callable[..., Any], fetch: bool) -> Callable[..., Any]:
+def _psycopg_execute(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def execute(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
         recorder = _recording()
@@ -222,11 +308,12 @@ def _psycopg_execute(original: Callable[..., Any], fetch: bool) -> Callable[...,
         with _recorded(recorder, _sql_text(query, self), params) as call:
             call.client_side = _client_side(self)
             result = original(self, query, params, **kwargs)
-            if fetch and self.description is not None:
+            if self.description is not None:
                 call.columns = [column.name for column in self.description]
-                call.rows = self.fetchall()
-                if call.rows:
+                rows = self.fetchall()
+                if rows:
                     self.scroll(0, "absolute")
+                call.rows = _shown_oid_rows(rows, self.description)
         return result
 
     return execute
@@ -245,6 +332,82 @@ def _psycopg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
             return original(self, query, params, **kwargs)
 
     return executemany
+
+
+def _shown_cursor(recorder: PgRecorder, cursor: Any, text: str) -> str:
+    """``text`` with the server-side cursor's name as the reader sees it."""
+    from psycopg import sql
+
+    name = cursor._name
+    sent = sql.Identifier(name).as_string(cursor)
+    return text.replace(sent, sql.Identifier(recorder.cursor_name(name)).as_string(cursor))
+
+
+def _psycopg_declare(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``ServerCursor.execute``: psycopg sends the query inside a ``DECLARE``."""
+
+    @functools.wraps(original)
+    def execute(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        recorder = _recording()
+        if recorder is None:
+            return original(self, query, params, **kwargs)
+        _note_psycopg_begin(recorder, self.connection)
+        declare = _sql_text(self._make_declare_statement(query), self)
+        with _recorded(recorder, _shown_cursor(recorder, self, declare), params) as call:
+            call.client_side = _client_side(self)
+            return original(self, query, params, **kwargs)
+
+    return execute
+
+
+# The commands psycopg sends through the connection while a server-side cursor's
+# FETCH, MOVE or CLOSE is in progress (``None`` the rest of the time).
+_cursor_commands: list[str] | None = None
+
+
+def _psycopg_exec_command(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def exec_command(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        if _cursor_commands is not None:
+            _cursor_commands.append(_sql_text(command, self))
+        return (yield from original(self, command, *args, **kwargs))
+
+    return exec_command
+
+
+def _psycopg_cursor_command(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A server-side cursor's fetch, scroll or close (generators psycopg drives): each
+    command it sends is recorded, a ``FETCH`` with the rows it brought."""
+
+    @functools.wraps(original)
+    def command(self: Any, *args: Any) -> Any:
+        global _cursor_commands
+        recorder = _recording()
+        if recorder is None:
+            return (yield from original(self, *args))
+        sent: list[str] = []
+        previous, _cursor_commands = _cursor_commands, sent
+        result, refused = None, None
+        recorder.depth += 1
+        try:
+            result = yield from original(self, *args)
+            return result
+        except Exception as exc:
+            refused = _refusal(exc)
+            raise
+        finally:
+            _cursor_commands = previous
+            recorder.depth -= 1
+            for index, text in enumerate(sent):
+                last = index == len(sent) - 1
+                rows = result if last and isinstance(result, list) else None
+                columns = None
+                if rows is not None and self.description is not None:
+                    columns = [column.name for column in self.description]
+                shown = _shown_cursor(recorder, self, text)
+                recorder.orm(shown, [], False, rows, columns, refused if last else None)
+
+    return command
 
 
 class _RecordedCopy:
@@ -344,13 +507,19 @@ def _asyncpg_command(original: Callable[..., Any]) -> Callable[..., Any]:
 def install() -> None:
     """Patches the drivers' classes, once per process."""
     import psycopg
+    from psycopg import _connection_base, _server_cursor_base
 
-    psycopg.Cursor.execute = _psycopg_execute(psycopg.Cursor.execute, fetch=True)  # type: ignore[method-assign]
+    psycopg.Cursor.execute = _psycopg_execute(psycopg.Cursor.execute)  # type: ignore[method-assign]
     psycopg.Cursor.executemany = _psycopg_executemany(psycopg.Cursor.executemany)  # type: ignore[method-assign]
     psycopg.Cursor.copy = _psycopg_copy(psycopg.Cursor.copy)  # type: ignore[method-assign]
-    # A server-side cursor keeps its rows on the server: its DECLARE is recorded, the
-    # rows it fetches later are not read ahead.
-    psycopg.ServerCursor.execute = _psycopg_execute(psycopg.ServerCursor.execute, fetch=False)  # type: ignore[method-assign]
+    # A server-side cursor keeps its rows on the server: its DECLARE is recorded, then
+    # each FETCH as it happens, never read ahead.
+    psycopg.ServerCursor.execute = _psycopg_declare(psycopg.ServerCursor.execute)  # type: ignore[method-assign]
+    mixin = _server_cursor_base.ServerCursorMixin
+    for name in ("_fetch_gen", "_scroll_gen", "_close_gen"):
+        setattr(mixin, name, _psycopg_cursor_command(getattr(mixin, name)))
+    connection = _connection_base.BaseConnection
+    connection._exec_command = _psycopg_exec_command(connection._exec_command)  # type: ignore[method-assign]
     psycopg.Connection.commit = _psycopg_ending(psycopg.Connection.commit, "COMMIT")  # type: ignore[method-assign]
     psycopg.Connection.rollback = _psycopg_ending(psycopg.Connection.rollback, "ROLLBACK")  # type: ignore[method-assign]
     try:

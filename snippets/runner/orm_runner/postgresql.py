@@ -46,6 +46,8 @@ from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE, POSTGRESQL_S
 # The role the ORMs log in as, and the template every section's database copies.
 ROLE = "book"
 TEMPLATE = "demo"
+# A copy of the template made once, to learn the OIDs a first section would get.
+_FIRST_SECTION = "first_section"
 # Server settings: nothing needs to survive a crash (the folder is thrown away), and
 # every session answers in UTC whatever the machine's zone.
 SERVER_SETTINGS = {
@@ -95,6 +97,8 @@ class Cluster:
         self._server: Any = None
         self._guard: subprocess.Popen[bytes] | None = None
         self._numbers = itertools.count(1)
+        # The OID a section's first new object gets on a fresh server (see section_oids).
+        self._fresh_oid = 0
 
     # -- starting and stopping ------------------------------------------------------
 
@@ -177,6 +181,10 @@ class Cluster:
             admin.execute("RESET ROLE")
             admin.execute("VACUUM ANALYZE")
             admin.execute(f"REVOKE CONNECT ON DATABASE {TEMPLATE} FROM PUBLIC")
+        with self._admin() as admin:
+            _create_section(admin, _FIRST_SECTION)
+            self._fresh_oid = _next_oid(admin)
+            admin.execute(f"DROP DATABASE {_FIRST_SECTION}")
 
     # -- sections -------------------------------------------------------------------
 
@@ -189,16 +197,26 @@ class Cluster:
         """A fresh copy of the demo database for one section, dropped afterwards."""
         name = f"section_{os.getpid()}_{next(self._numbers)}"
         with pg_recording.paused(), self._admin() as admin:
-            # FILE_COPY: 18 ms a copy here, against 98 ms for the default WAL_LOG, which
-            # writes every page of the template to the WAL (durability is off anyway).
-            admin.execute(
-                f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {ROLE} STRATEGY FILE_COPY"
-            )
+            _create_section(admin, name)
+            pg_recording.section_oids(_next_oid(admin), self._fresh_oid)
         try:
             yield SectionDatabase(name, self.socket_dir)
         finally:
             with pg_recording.paused(), self._admin() as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _create_section(admin: Any, name: str) -> None:
+    # FILE_COPY: 18 ms a copy here, against 98 ms for the default WAL_LOG, which
+    # writes every page of the template to the WAL (durability is off anyway).
+    admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {ROLE} STRATEGY FILE_COPY")
+
+
+def _next_oid(admin: Any) -> int:
+    """The next object identifier the server will hand out (one is spent reading it)."""
+    oid = admin.execute("SELECT lo_create(0)").fetchone()[0]
+    admin.execute("SELECT lo_unlink(%s)", [oid])
+    return int(oid) + 1
 
 
 def _memory_folder() -> str | None:
