@@ -81,6 +81,23 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
             "list(session.scalars(stmt.execution_options(yield_per=4)))",
         ),
     ],
+    "drivers": [
+        (
+            "psycopg",
+            "with conn.transaction(), conn.cursor() as cur:\n"
+            "    cur.execute('UPDATE customers SET city = %s WHERE id = %s', ['Paris', 1])\n"
+            "conn.execute('SELECT id, city FROM customers WHERE id = %s', [1])",
+        ),
+        (
+            "asyncpg",
+            "async with conn.transaction():\n"
+            "    await conn.execute('UPDATE customers SET city = $1 WHERE id = $2', 'Paris', 1)\n"
+            "    await conn.executemany('UPDATE customers SET city = $1 WHERE id = $2',"
+            " [('Lyon', 2), ('Nice', 3)])\n"
+            "await conn.execute('ANALYZE customers')\n"
+            "await conn.fetch('SELECT id, city FROM customers WHERE id <= $1 ORDER BY id', 3)",
+        ),
+    ],
 }
 
 # A table the section creates, and its OID read back from the catalogue.
@@ -296,3 +313,37 @@ def test_oids_of_new_objects_do_not_depend_on_what_ran_before() -> None:
     assert alone == after_others
     ((scratch, products),) = alone
     assert scratch > products, "the demo's table keeps its own OID, the new one is numbered after"
+
+
+def test_psycopg_used_directly(run: Any) -> None:
+    section = run[1]["drivers"][0]
+    assert section["error"] is None
+    assert _sqls(section) == [
+        ("driver", "BEGIN"),
+        ("orm", "UPDATE customers SET city = %s WHERE id = %s"),
+        ("driver", "COMMIT"),
+        ("driver", "BEGIN"),
+        ("orm", "SELECT id, city FROM customers WHERE id = %s"),
+    ]
+    assert section["statements"][1]["params"] == ["Paris", 1]
+    assert section["result"] == {"columns": ["id", "city"], "rows": [[1, "Paris"]], "total_rows": 1}
+
+
+def test_asyncpg_used_directly(run: Any) -> None:
+    section = run[1]["drivers"][1]
+    assert section["error"] is None
+    update = "UPDATE customers SET city = $1 WHERE id = $2"
+    assert _sqls(section) == [
+        ("driver", "BEGIN;"),
+        ("orm", update),
+        ("orm", update),
+        ("driver", "COMMIT;"),
+        ("orm", "ANALYZE customers"),
+        ("orm", "SELECT id, city FROM customers WHERE id <= $1 ORDER BY id"),
+    ]
+    statements = section["statements"]
+    assert statements[1]["params"] == ["Paris", 1]
+    assert statements[2]["many"] and statements[2]["params"] == [["Lyon", 2], ["Nice", 3]]
+    assert statements[-1]["columns"] == ["id", "city"]
+    assert statements[-1]["rows"] == [[1, "Paris"], [2, "Lyon"], [3, "Nice"]]
+    assert section["result"]["rows"] == [[1, "Paris"], [2, "Lyon"], [3, "Nice"]]

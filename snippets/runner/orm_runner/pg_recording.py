@@ -10,13 +10,16 @@ Two drivers, each seen where the ORM hands it a statement:
   it: the ``DECLARE``, then each ``FETCH`` with the rows it brought, then ``CLOSE``.
 - asyncpg (SQLAlchemy's async engine): SQLAlchemy's cursor adapter, where a statement
   and its parameters (``$1``...) are handed to asyncpg; asyncpg's own query logger
-  sees only the simple-protocol commands, not the ORM's prepared statements. The
-  transaction control asyncpg sends (``BEGIN;``, ``COMMIT;``) goes through its
-  ``Connection.execute``, recorded with origin ``"driver"``.
+  sees only the simple-protocol commands, not the ORM's prepared statements. Used
+  directly (``asyncpg`` sections), its ``Connection`` methods: ``execute``,
+  ``executemany`` and the private ``__execute`` that every ``fetch*`` goes through.
+  The transaction control asyncpg's ``Transaction`` sends (``BEGIN;``, ``COMMIT;``)
+  goes through ``Connection.execute`` and is recorded with origin ``"driver"``.
 
 psycopg sends ``BEGIN`` by itself, before the first statement on a connection that is
 idle with autocommit off, and ``COMMIT`` / ``ROLLBACK`` through libpq, never through a
-cursor. Those are recorded as ``"driver"`` statements, where the driver sends them.
+cursor: all through ``Connection._exec_command``, where they are recorded as
+``"driver"`` statements.
 
 Rows are read right after the statement (a client-side cursor holds them all) and the
 cursor is rewound, so the ORM reads them as if nothing had looked.
@@ -284,13 +287,6 @@ def _refusal(exc: BaseException) -> str:
 # -- psycopg ---------------------------------------------------------------------------
 
 
-def _note_psycopg_begin(recorder: PgRecorder, connection: Any) -> None:
-    from psycopg.pq import TransactionStatus
-
-    if not connection.autocommit and connection.info.transaction_status == TransactionStatus.IDLE:
-        recorder.driver("BEGIN")
-
-
 def _client_side(cursor: Any) -> bool:
     from psycopg.client_cursor import ClientCursorMixin
 
@@ -304,7 +300,6 @@ def _psycopg_execute(original: Callable[..., Any]) -> Callable[..., Any]:
         recorder = _recording()
         if recorder is None:
             return original(self, query, params, **kwargs)
-        _note_psycopg_begin(recorder, self.connection)
         with _recorded(recorder, _sql_text(query, self), params) as call:
             call.client_side = _client_side(self)
             result = original(self, query, params, **kwargs)
@@ -326,7 +321,6 @@ def _psycopg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
         if recorder is None:
             return original(self, query, params_seq, **kwargs)
         params = list(params_seq)
-        _note_psycopg_begin(recorder, self.connection)
         with _recorded(recorder, _sql_text(query, self), params, many=True) as call:
             call.client_side = _client_side(self)
             return original(self, query, params, **kwargs)
@@ -351,7 +345,6 @@ def _psycopg_declare(original: Callable[..., Any]) -> Callable[..., Any]:
         recorder = _recording()
         if recorder is None:
             return original(self, query, params, **kwargs)
-        _note_psycopg_begin(recorder, self.connection)
         declare = _sql_text(self._make_declare_statement(query), self)
         with _recorded(recorder, _shown_cursor(recorder, self, declare), params) as call:
             call.client_side = _client_side(self)
@@ -366,10 +359,18 @@ _cursor_commands: list[str] | None = None
 
 
 def _psycopg_exec_command(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``Connection._exec_command``, where psycopg sends the commands it writes itself:
+    transaction control (``BEGIN`` before a statement that needs one, ``COMMIT``,
+    ``ROLLBACK``, the savepoints of ``conn.transaction()``), recorded as the driver's
+    even inside a recorded statement (the ``BEGIN`` goes first); and a server-side
+    cursor's commands, recorded as that cursor's (``_psycopg_cursor_command``)."""
+
     @functools.wraps(original)
     def exec_command(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
         if _cursor_commands is not None:
             _cursor_commands.append(_sql_text(command, self))
+        elif _active is not None and _active.active:
+            _active.driver(_sql_text(command, self))
         return (yield from original(self, command, *args, **kwargs))
 
     return exec_command
@@ -436,26 +437,12 @@ def _psycopg_copy(original: Callable[..., Any]) -> Callable[..., Any]:
             with original(self, statement, params, **kwargs) as copying:
                 yield copying
             return
-        _note_psycopg_begin(recorder, self.connection)
         rows: list[Any] = []
         with _recorded(recorder, _sql_text(statement, self), rows, many=True):
             with original(self, statement, params, **kwargs) as copying:
                 yield _RecordedCopy(copying, rows)
 
     return copy
-
-
-def _psycopg_ending(original: Callable[..., Any], command: str) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def end(self: Any) -> Any:
-        from psycopg.pq import TransactionStatus
-
-        recorder = _recording()
-        if recorder is not None and self.info.transaction_status != TransactionStatus.IDLE:
-            recorder.driver(command)
-        return original(self)
-
-    return end
 
 
 # -- asyncpg, through SQLAlchemy's adapter ----------------------------------------------
@@ -490,17 +477,79 @@ def _asyncpg_executemany(original: Callable[..., Any]) -> Callable[..., Any]:
     return executemany
 
 
+# Inside one of asyncpg's ``Transaction`` methods, which send the transaction
+# control (``BEGIN;``, ``COMMIT;``, savepoints) through ``Connection.execute``.
+_in_transaction_control = False
+
+
+def _asyncpg_transaction_control(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def control(self: Any, *args: Any, **kwargs: Any) -> Any:
+        global _in_transaction_control
+        previous, _in_transaction_control = _in_transaction_control, True
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            _in_transaction_control = previous
+
+    return control
+
+
 def _asyncpg_command(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``Connection.execute``: transaction control is the driver's (recorded inside a
+    recorded statement too: SQLAlchemy's adapter begins there, before the statement
+    that needed it); a snippet's own command without arguments goes over the simple
+    protocol and is recorded here, one with arguments where asyncpg binds them."""
+
     @functools.wraps(original)
     async def execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-        # Inside a recorded statement too: the adapter starts its transaction there,
-        # and the BEGIN is sent before the statement that needed it.
-        recorder = _active
-        if recorder is not None and recorder.active:
-            recorder.driver(query)
-        return await original(self, query, *args, **kwargs)
+        if _in_transaction_control:
+            if _active is not None and _active.active:
+                _active.driver(query)
+            return await original(self, query, *args, **kwargs)
+        recorder = _recording()
+        if recorder is None or args:
+            return await original(self, query, *args, **kwargs)
+        with _recorded(recorder, query, []):
+            return await original(self, query, *args, **kwargs)
 
     return execute
+
+
+def _asyncpg_bound(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``Connection.__execute``, where ``fetch``, ``fetchrow``, ``fetchval`` and
+    ``execute`` with arguments hand asyncpg a statement and its ``$n`` arguments."""
+
+    @functools.wraps(original)
+    async def bound(self: Any, query: str, args: Any, *rest: Any, **kwargs: Any) -> Any:
+        recorder = _recording()
+        if recorder is None:
+            return await original(self, query, args, *rest, **kwargs)
+        with _recorded(recorder, query, list(args)) as call:
+            result, state = await original(self, query, args, *rest, **kwargs)
+            records = result[0] if kwargs.get("return_status") else result
+            columns = [attribute.name for attribute in state._get_attributes()]
+            if columns:
+                call.columns = columns
+                call.rows = [list(record.values()) for record in records]
+        return result, state
+
+    return bound
+
+
+def _asyncpg_many(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``Connection.executemany``: one statement, every argument list."""
+
+    @functools.wraps(original)
+    async def executemany(self: Any, command: str, args: Any, **kwargs: Any) -> Any:
+        recorder = _recording()
+        if recorder is None:
+            return await original(self, command, args, **kwargs)
+        params = [list(one) for one in args]
+        with _recorded(recorder, command, params, many=True):
+            return await original(self, command, params, **kwargs)
+
+    return executemany
 
 
 @functools.cache
@@ -520,8 +569,6 @@ def install() -> None:
         setattr(mixin, name, _psycopg_cursor_command(getattr(mixin, name)))
     connection = _connection_base.BaseConnection
     connection._exec_command = _psycopg_exec_command(connection._exec_command)  # type: ignore[method-assign]
-    psycopg.Connection.commit = _psycopg_ending(psycopg.Connection.commit, "COMMIT")  # type: ignore[method-assign]
-    psycopg.Connection.rollback = _psycopg_ending(psycopg.Connection.rollback, "ROLLBACK")  # type: ignore[method-assign]
     try:
         import asyncpg
         from sqlalchemy.dialects.postgresql import asyncpg as sa_asyncpg
@@ -530,4 +577,10 @@ def install() -> None:
     cursor = sa_asyncpg.AsyncAdapt_asyncpg_cursor
     cursor._prepare_and_execute = _asyncpg_prepare_and_execute(cursor._prepare_and_execute)  # type: ignore[method-assign]
     cursor._executemany = _asyncpg_executemany(cursor._executemany)  # type: ignore[method-assign]
-    asyncpg.Connection.execute = _asyncpg_command(asyncpg.Connection.execute)  # type: ignore[method-assign]
+    connection = asyncpg.Connection
+    connection.execute = _asyncpg_command(connection.execute)  # type: ignore[method-assign]
+    connection.executemany = _asyncpg_many(connection.executemany)  # type: ignore[method-assign]
+    connection._Connection__execute = _asyncpg_bound(connection._Connection__execute)  # type: ignore[attr-defined]
+    transaction = asyncpg.transaction.Transaction
+    for name in ("start", "_Transaction__commit", "_Transaction__rollback"):
+        setattr(transaction, name, _asyncpg_transaction_control(getattr(transaction, name)))

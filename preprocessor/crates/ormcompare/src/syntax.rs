@@ -845,8 +845,8 @@ mod tests {
         assert_eq!(
             error("\n```compare id=x\n--- djnago\nA\n```\n"),
             "src/ch.md:3: unknown section `djnago`; known sections: django, sqlalchemy, \
-             sqlalchemy-async, sqlmodel, peewee, tortoise (a code line that starts with `---` is \
-             written `\\---`)"
+             sqlalchemy-async, sqlmodel, peewee, tortoise, psycopg, asyncpg (a code line that \
+             starts with `---` is written `\\---`)"
         );
         assert_eq!(
             error("```compare id=x colour=red\n--- django\nA\n```\n"),

@@ -96,8 +96,14 @@ fn component(key: &str) -> (&'static str, &'static str) {
             "PostgreSQL (pgserver's server)",
             "the PostgreSQL the ORMs talked to, for the PostgreSQL panels",
         ),
-        "psycopg" => ("psycopg", "the PostgreSQL driver of Django and SQLAlchemy"),
-        "asyncpg" => ("asyncpg", "SQLAlchemy asyncio's PostgreSQL driver"),
+        "psycopg" => (
+            "psycopg",
+            "the PostgreSQL driver of Django and SQLAlchemy, and the psycopg sections",
+        ),
+        "asyncpg" => (
+            "asyncpg",
+            "SQLAlchemy asyncio's PostgreSQL driver, and the asyncpg sections",
+        ),
         "pgserver" => ("pgserver", "starts the private PostgreSQL server"),
         "django-cte" => ("django-cte", "CTEs in the Django sections"),
         "alembic" => ("Alembic", "SQLAlchemy's migrations"),
