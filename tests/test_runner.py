@@ -135,6 +135,7 @@ SNIPPETS: dict[str, list[tuple[str, str]]] = {
     ],
     "memory-address": [("django", "print('before')\nprint(object())")],
     "unknown-kind": [("peewee-2000", "Customer.select()")],
+    "driver-on-sqlite": [("asyncpg", "await conn.fetch('SELECT 1')")],
     "shapes": [
         ("django", "Customer.objects.values('id', 'city').order_by('id')[:2]"),
         ("django", "Customer.objects.values_list('name', flat=True).order_by('id')[:2]"),
@@ -557,6 +558,13 @@ def test_unknown_section_kind(sections: dict[str, list[Section]]) -> None:
     (section,) = sections["unknown-kind"]
     assert section["kind"] == "peewee-2000"
     assert section["error"]["type"] == "UnknownSection"
+    assert section["statements"] == []
+
+
+def test_a_postgresql_only_kind_says_what_to_do(sections: dict[str, list[Section]]) -> None:
+    (section,) = sections["driver-on-sqlite"]
+    assert section["error"]["type"] == "SetupError"
+    assert "db=postgresql" in section["error"]["message"]
     assert section["statements"] == []
 
 
