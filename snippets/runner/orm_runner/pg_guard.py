@@ -3,7 +3,7 @@
 Started by ``postgresql.Cluster.start`` as ``python -m orm_runner.pg_guard FOLDER``,
 with a pipe from the runner as its standard input. The pipe closes when the runner
 ends, however it ends (a ``SIGKILL`` included); the guard then stops a server still
-running in ``FOLDER/data`` (immediate mode: its data is thrown away) and removes the
+running in a folder of ``FOLDER`` (immediate mode: its data is thrown away) and removes the
 folder. A runner that stopped the server itself leaves the guard nothing to do.
 """
 
@@ -16,10 +16,11 @@ from pathlib import Path
 def main() -> None:
     folder = Path(sys.argv[1])
     sys.stdin.buffer.read()
-    data = folder / "data"
-    if (data / "postmaster.pid").exists():
+    # The server in ``data``, or the one making the stack's snapshot in ``build``.
+    for pid_file in folder.glob("*/postmaster.pid"):
         from pgserver._commands import pg_ctl
 
+        data = pid_file.parent
         user = "pgserver" if os.geteuid() == 0 else None
         try:
             pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=data, user=user)

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orm_runner import pg_recording
+from orm_runner import pg_recording, pg_snapshot
 from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE, POSTGRESQL_SEQUENCES_FILE
 
 # The role the ORMs log in as, and the template every section's database copies.
@@ -113,41 +113,61 @@ class Cluster:
         self._guard = _start_guard(self.folder)
 
     def start(self) -> None:
+        """The server, ready: from this stack's snapshot when it has one (a copy of a
+        data folder that holds everything ``_initialise`` makes), otherwise made from
+        nothing, and then saved as the snapshot for the next run."""
         self.reserve()
         assert self.folder is not None
         data = self.folder / "data"
-        # initdb takes its collation from the environment: byte order, like SQLite's.
-        # pgserver keeps a lock file in the user's runtime folder: this run's own.
-        saved = {name: os.environ.get(name) for name in ("LC_ALL", "LANG", "XDG_RUNTIME_DIR")}
-        os.environ["LC_ALL"] = "C.UTF-8"
-        os.environ["XDG_RUNTIME_DIR"] = str(self.folder)
-        try:
-            import pgserver
-
-            self._server = pgserver.get_server(data, cleanup_mode="delete")
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        snapshot = pg_snapshot.folder(Path(__file__))
+        if snapshot is not None and not pg_snapshot.exists(snapshot):
+            # Made in a folder of its own, stopped, saved; then started from the copy
+            # like every later run, so that both start from the same state.
+            build = self.folder / "build"
+            server = _pgserver(build, self.folder, cleanup_mode="stop")
+            self._initialise(str(build))
+            server.cleanup()
+            pg_snapshot.save(build, snapshot)
+            shutil.rmtree(build, ignore_errors=True)
+        if snapshot is not None:
+            pg_snapshot.restore(snapshot, data)
+            self._server = _pgserver(data, self.folder, cleanup_mode="delete")
+        else:
+            self._server = _pgserver(data, self.folder, cleanup_mode="delete")
+            self._initialise(self.socket_dir)
         if str(self._server.get_postmaster_info().socket_dir) != self.socket_dir:
             raise RuntimeError("pgserver put the server's socket outside its data folder")
         with self._admin() as admin:
-            for name, value in SERVER_SETTINGS.items():
-                admin.execute(f"ALTER SYSTEM SET {name} = '{value}'")
-            admin.execute("SELECT pg_reload_conf()")
             self.version = admin.execute("SHOW server_version").fetchone()[0]
+            # Per run: the section budget is the request's.
             milliseconds = int(self.statement_seconds * 1000)
-            admin.execute(f"CREATE ROLE {ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
             for name, value in {
                 "statement_timeout": milliseconds,
                 "lock_timeout": milliseconds,
                 "temp_file_limit": f"'{TEMP_FILE_LIMIT}'",
             }.items():
                 admin.execute(f"ALTER ROLE {ROLE} SET {name} = {value}")
+            _create_section(admin, _FIRST_SECTION)
+            self._fresh_oid = _next_oid(admin)
+            admin.execute(f"DROP DATABASE {_FIRST_SECTION}")
+
+    def _initialise(self, socket_dir: str) -> None:
+        """A new server's settings, the book's role, and the demo template."""
+        with self._admin(socket_dir=socket_dir) as admin:
+            for name, value in SERVER_SETTINGS.items():
+                admin.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            admin.execute("SELECT pg_reload_conf()")
+            admin.execute(f"CREATE ROLE {ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
             admin.execute(f"CREATE DATABASE {TEMPLATE}")
-        self._build_template()
+        with self._admin(TEMPLATE, socket_dir) as admin:
+            admin.execute(f"GRANT CREATE ON SCHEMA public TO {ROLE}")
+            admin.execute(f"SET ROLE {ROLE}")
+            admin.execute(POSTGRESQL_SCHEMA_FILE.read_text(encoding="utf-8"))
+            admin.execute(FIXTURES_FILE.read_text(encoding="utf-8"))
+            admin.execute(POSTGRESQL_SEQUENCES_FILE.read_text(encoding="utf-8"))
+            admin.execute("RESET ROLE")
+            admin.execute("VACUUM ANALYZE")
+            admin.execute(f"REVOKE CONNECT ON DATABASE {TEMPLATE} FROM PUBLIC")
 
     def stop(self) -> None:
         server, self._server = self._server, None
@@ -163,28 +183,11 @@ class Cluster:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def _admin(self, database: str = "postgres") -> Any:
+    def _admin(self, database: str = "postgres", socket_dir: str | None = None) -> Any:
         import psycopg
 
-        return psycopg.connect(
-            f"host={self.socket_dir} dbname={database} user=postgres", autocommit=True
-        )
-
-    def _build_template(self) -> None:
-        """The demo schema and rows, owned by the book's role, in the template."""
-        with self._admin(TEMPLATE) as admin:
-            admin.execute(f"GRANT CREATE ON SCHEMA public TO {ROLE}")
-            admin.execute(f"SET ROLE {ROLE}")
-            admin.execute(POSTGRESQL_SCHEMA_FILE.read_text(encoding="utf-8"))
-            admin.execute(FIXTURES_FILE.read_text(encoding="utf-8"))
-            admin.execute(POSTGRESQL_SEQUENCES_FILE.read_text(encoding="utf-8"))
-            admin.execute("RESET ROLE")
-            admin.execute("VACUUM ANALYZE")
-            admin.execute(f"REVOKE CONNECT ON DATABASE {TEMPLATE} FROM PUBLIC")
-        with self._admin() as admin:
-            _create_section(admin, _FIRST_SECTION)
-            self._fresh_oid = _next_oid(admin)
-            admin.execute(f"DROP DATABASE {_FIRST_SECTION}")
+        host = socket_dir or self.socket_dir
+        return psycopg.connect(f"host={host} dbname={database} user=postgres", autocommit=True)
 
     # -- sections -------------------------------------------------------------------
 
@@ -217,6 +220,25 @@ def _next_oid(admin: Any) -> int:
     oid = admin.execute("SELECT lo_create(0)").fetchone()[0]
     admin.execute("SELECT lo_unlink(%s)", [oid])
     return int(oid) + 1
+
+
+def _pgserver(data: Path, folder: Path, cleanup_mode: str) -> Any:
+    """pgserver's server on ``data`` (``initdb`` first, when the folder is empty)."""
+    # initdb takes its collation from the environment: byte order, like SQLite's.
+    # pgserver keeps a lock file in the user's runtime folder: this run's own.
+    saved = {name: os.environ.get(name) for name in ("LC_ALL", "LANG", "XDG_RUNTIME_DIR")}
+    os.environ["LC_ALL"] = "C.UTF-8"
+    os.environ["XDG_RUNTIME_DIR"] = str(folder)
+    try:
+        import pgserver
+
+        return pgserver.get_server(data, cleanup_mode=cleanup_mode)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _memory_folder() -> str | None:
