@@ -254,6 +254,62 @@ def test_the_rosetta_appendix_shows_each_comparisons_own_code(book: BookCopy) ->
         assert sqlalchemy == sections.get("sqlalchemy", sections.get("sqlalchemy-async"))
 
 
+def _rosetta_badges(html: str) -> dict[str, list[str]]:
+    """The badges of each row of the appendix, by comparison id, as text."""
+    return {
+        snippet_id: [
+            unescape(re.sub(r"<[^>]+>", "", badge))
+            for badge in re.findall(r'<span class="ormc-badge"[^>]*>(.*?)</span></td>', cells)
+        ]
+        for snippet_id, cells in re.findall(
+            r'<tr id="rosetta-([a-z0-9-]+)">(.*?)</tr>', html, flags=re.S
+        )
+    }
+
+
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def test_a_rosetta_badge_names_postgresql_where_the_code_did_otherwise_there(
+    book: BookCopy,
+) -> None:
+    captures = REPO_ROOT / "snippets" / "captures"
+    differing = 0
+    for snippet_id, badges in _rosetta_badges(book.html("rosetta.html")).items():
+        on = {
+            database: json.loads(
+                (captures / f"current-{database}" / f"{snippet_id}.json").read_text("utf-8")
+            )["sections"]
+            for database in ("sqlite", "postgresql")
+            if (captures / f"current-{database}" / f"{snippet_id}.json").is_file()
+        }
+        if len(on) == 1:
+            # A `db=` block: the badge names the one database it ran on.
+            (database,) = on
+            assert all(b.endswith(f" · {LABELS[database]} only") for b in badges), badges
+            continue
+        kinds = [section["kind"] for section in on["sqlite"]]
+        right = "sqlalchemy" if "sqlalchemy" in kinds else "sqlalchemy-async"
+        for kind, badge in zip(["django", right], badges, strict=True):
+            sqlite = on["sqlite"][kinds.index(kind)]
+            postgresql = on["postgresql"][kinds.index(kind)]
+            raised = [(s["error"] or {}).get("type") for s in (sqlite, postgresql)]
+            counts = [s["query_count"] for s in (sqlite, postgresql)]
+            assert badge.startswith(f"{counts[0]} quer"), (snippet_id, badge)
+            if counts[0] == counts[1] and raised[0] == raised[1]:
+                assert "PostgreSQL" not in badge, (snippet_id, badge)
+                continue
+            differing += 1
+            there = badge.partition(" · PostgreSQL: ")[2]
+            assert there, (snippet_id, badge)
+            if counts[0] != counts[1]:
+                assert there.startswith(f"{counts[1]} quer"), (snippet_id, badge)
+            if raised[0] != raised[1]:
+                assert there.endswith(f"raises {raised[1] or 'nothing'}"), (snippet_id, badge)
+    # The captures hold rows that differ on PostgreSQL: the test sees some.
+    assert differing > 0
+
+
 def test_changing_a_snippet_changes_its_rosetta_row(tmp_path: Path) -> None:
     book = BookCopy(tmp_path, with_python=True)
     chapter = (

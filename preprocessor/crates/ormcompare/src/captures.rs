@@ -96,6 +96,16 @@ impl CaptureStore<'_> {
             .unwrap_or(Target::PRIMARY)
     }
 
+    /// The targets a reader can switch a comparison's panel between: the stack the
+    /// prose describes, on each database its block allows, the primary one first.
+    pub fn views_of(&self, compare: &Compare) -> Vec<Target> {
+        let primary = self.primary(compare);
+        self.targets_of(compare)
+            .into_iter()
+            .filter(|t| t.stack == primary.stack)
+            .collect()
+    }
+
     /// Whether the build can replay a target's captures: its own SQLite can run
     /// what was sent to SQLite.
     pub fn replays(&self, target: Target) -> bool {

@@ -108,7 +108,7 @@ impl<'a> Pages<'a> {
             captures,
             tables,
             changes,
-            rosetta: rosetta_targets(chapters, found, captures, primary),
+            rosetta: rosetta_targets(chapters, found, captures, project),
             mdbook_version,
             page,
         })
@@ -182,6 +182,7 @@ impl<'a> Pages<'a> {
         let targets = &self.project.targets;
         let primary = store.primary(compare);
         let capture = self.capture(primary, compare);
+        let viewed = store.views_of(compare);
         let mut shown_replays = Vec::new();
         // The block's promises are about the stack the prose describes, on each
         // database: the views a reader can switch between.
@@ -199,7 +200,7 @@ impl<'a> Pages<'a> {
                     Err(mut e) => errors.append(&mut e),
                 }
             }
-            if target.stack == primary.stack {
+            if viewed.contains(&target) {
                 let database = &targets.databases[target.database].name;
                 match checks::check(compare, captured, database) {
                     Ok(passed) => shown.push((target, passed)),
@@ -540,13 +541,15 @@ fn same_statements(a: &Capture, b: &Capture) -> bool {
 }
 
 /// Every comparison of the book, by id, for the Rosetta appendix's rows: its
-/// capture on its primary target.
+/// captures on the databases its panel shows, the first one first.
 fn rosetta_targets<'a>(
     chapters: &'a [ChapterText],
     found: &'a [Found],
     captures: &'a Captures,
-    primary: impl Fn(&Compare) -> Target,
+    project: &'a Project,
 ) -> HashMap<&'a str, RosettaTarget<'a>> {
+    let store = project.store();
+    let databases = &project.targets.databases;
     compares(found)
         .filter_map(|(chapter, compare)| {
             let chapter = &chapters[chapter];
@@ -554,7 +557,14 @@ fn rosetta_targets<'a>(
                 chapter: &chapter.path,
                 chapter_title: rosetta::chapter_title(&chapter.path, &chapter.content),
                 compare,
-                capture: captures.get(primary(compare), &compare.id)?,
+                captures: store
+                    .views_of(compare)
+                    .into_iter()
+                    .map(|t| {
+                        let label = databases[t.database].label.as_str();
+                        captures.get(t, &compare.id).map(|c| (label, c))
+                    })
+                    .collect::<Option<_>>()?,
             };
             Some((compare.id.as_str(), target))
         })

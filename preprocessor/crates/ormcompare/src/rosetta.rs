@@ -1,13 +1,16 @@
 //! The Rosetta appendix: each row of a `rosetta` block resolved against the
 //! comparisons of the whole book. A row shows the Django and SQLAlchemy
 //! sections of its comparison as they are written, with the query counts of
-//! their captures, and links to the panel; nothing in the table is typed twice.
+//! their captures on each database, and links to the panel; nothing in the table
+//! is typed twice.
 
 use crate::capture::Capture;
 use crate::checks::plural;
 use crate::diagnostic::Diagnostic;
 use crate::syntax::{Compare, RosettaGroup, SectionKind};
+use crate::upgrade::{self, Said, SideChange};
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::path::{Component, Path};
 
 /// A comparison a row may name: where it is, and what it did.
@@ -17,7 +20,9 @@ pub struct Target<'a> {
     /// The chapter's title, for readers who want to know where a row leads.
     pub chapter_title: &'a str,
     pub compare: &'a Compare,
-    pub capture: &'a Capture,
+    /// Its captures with the stack the prose describes, on each database it is
+    /// captured on, by the database's label (`SQLite`); the panel's first one first.
+    pub captures: Vec<(&'a str, &'a Capture)>,
 }
 
 pub struct GroupView<'a> {
@@ -35,13 +40,20 @@ pub struct RowView<'a> {
     pub sqlalchemy: Cell<'a>,
 }
 
-/// One side of a row: a section's code, and what its capture says it did.
+/// One side of a row: a section's code, and what its captures say it did.
 pub struct Cell<'a> {
     pub kind: SectionKind,
     pub code: &'a str,
+    /// Queries sent on the first database.
     pub queries: usize,
-    /// The exception the section raises on purpose (`raises=`), if any.
+    /// The exception the section raises on purpose (`raises=`) there, if any.
     pub raises: Option<&'a str>,
+    /// What it did differently on each other database: the database's label and
+    /// the change from there to the first (`upgrade::outcome_change`).
+    pub elsewhere: Vec<(&'a str, SideChange)>,
+    /// The one database the comparison is captured on, when its block keeps it to
+    /// that one (`db=`).
+    pub only_on: Option<&'a str>,
 }
 
 /// The sections a column may show, in order of preference: the SQLAlchemy
@@ -108,30 +120,56 @@ pub fn resolve<'a>(
 
 /// The first section of `kinds` that the comparison has.
 fn cell<'a>(target: &Target<'a>, kinds: &[&str]) -> Option<Cell<'a>> {
-    let sections = target.compare.sections.iter().zip(&target.capture.sections);
-    let (section, captured) = kinds
-        .iter()
-        .find_map(|kind| sections.clone().find(|(s, _)| s.kind.key() == *kind))?;
+    let (&(first_label, first), others) = target.captures.split_first()?;
+    let index = kinds.iter().find_map(|kind| {
+        target
+            .compare
+            .sections
+            .iter()
+            .position(|s| s.kind.key() == *kind)
+    })?;
+    let section = &target.compare.sections[index];
+    let here = first.sections.get(index)?;
     Some(Cell {
         kind: section.kind,
         code: &section.code,
-        queries: captured.query_count,
-        raises: captured.error.as_ref().map(|e| e.kind.as_str()),
+        queries: here.query_count,
+        raises: here.error.as_ref().map(|e| e.kind.as_str()),
+        elsewhere: others
+            .iter()
+            .filter_map(|(label, capture)| {
+                let there = capture.sections.get(index)?;
+                Some((*label, upgrade::outcome_change(here, there)?))
+            })
+            .collect(),
+        only_on: (others.is_empty() && !target.compare.databases.is_empty()).then_some(first_label),
     })
 }
 
 impl Cell<'_> {
-    /// What the section did, for the reader: "2 queries", "1 query, raises DoesNotExist".
-    pub fn summary(&self) -> String {
-        let queries = format!(
+    /// What the section did, for the reader, in parts a badge joins with ` · `: "2
+    /// queries", "1 query, raises DoesNotExist"; then where another database
+    /// differs in those, what the code did there ("PostgreSQL: 1 query, raises
+    /// IntegrityError"), or the one database it ran on ("SQLite only").
+    pub fn summary(&self) -> Vec<String> {
+        let mut first = format!(
             "{} {}",
             self.queries,
             plural(self.queries, "query", "queries")
         );
-        match self.raises {
-            Some(kind) => format!("{queries}, raises {kind}"),
-            None => queries,
+        if let Some(kind) = self.raises {
+            let _ = write!(first, ", raises {kind}");
         }
+        let mut parts = vec![first];
+        for (label, change) in &self.elsewhere {
+            let (queries, raised) = change.queries_and_raised(Said::Beside);
+            let words: Vec<String> = queries.into_iter().chain(raised).collect();
+            if !words.is_empty() {
+                parts.push(format!("{label}: {}", words.join(", ")));
+            }
+        }
+        parts.extend(self.only_on.map(|label| format!("{label} only")));
+        parts
     }
 }
 
@@ -277,7 +315,7 @@ mod tests {
                     chapter,
                     chapter_title: "Queries",
                     compare: &two_sides,
-                    capture: &get,
+                    captures: vec![("SQLite", &get)],
                 },
             ),
             (
@@ -286,7 +324,7 @@ mod tests {
                     chapter,
                     chapter_title: "Queries",
                     compare: &django_only,
-                    capture: &alone,
+                    captures: vec![("SQLite", &alone)],
                 },
             ),
         ]);
@@ -308,12 +346,12 @@ mod tests {
         assert_eq!(view.href, "part/queries.html#cmp-get");
         assert_eq!(view.chapter_title, "Queries");
         assert_eq!(view.django.code, "Customer.objects.get(pk=1)\n");
-        assert_eq!(view.django.summary(), "1 query, raises DoesNotExist");
+        assert_eq!(view.django.summary(), ["1 query, raises DoesNotExist"]);
         assert_eq!(
             view.sqlalchemy.kind,
             SectionKind::named("sqlalchemy-async").unwrap()
         );
-        assert_eq!(view.sqlalchemy.summary(), "2 queries");
+        assert_eq!(view.sqlalchemy.summary(), ["2 queries"]);
 
         let groups = [group(vec![row("nope", 4), row("alone", 5)])];
         let errors: Vec<String> = resolve(page, &groups, &targets)
@@ -328,5 +366,111 @@ mod tests {
             "src/rosetta.md:5: `alone` (src/part/queries.md:30) has no `sqlalchemy` (or \
              `sqlalchemy-async`) section"
         ));
+    }
+
+    fn two_sides(id: &str, databases: &[&str]) -> Compare {
+        Compare {
+            id: id.into(),
+            databases: databases.iter().map(|d| d.to_string()).collect(),
+            database_note: None,
+            line: 7,
+            same_rows: false,
+            sections: vec![
+                section(SectionKind::named("django").unwrap(), "x\n"),
+                section(SectionKind::named("sqlalchemy").unwrap(), "y\n"),
+            ],
+        }
+    }
+
+    fn capture_of(sections: Vec<SectionCapture>) -> Capture {
+        Capture {
+            id: String::new(),
+            input_hash: String::new(),
+            versions: BTreeMap::new(),
+            sections,
+            checksum: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_badge_names_another_database_only_where_the_code_did_otherwise_there() {
+        let sqlite = capture_of(vec![
+            captured("django", 2, None),
+            captured("sqlalchemy", 5, Some("IntegrityError")),
+        ]);
+        // Django: the same on both. SQLAlchemy: another count and another error.
+        let postgresql = capture_of(vec![
+            captured("django", 2, None),
+            captured("sqlalchemy", 6, Some("DataError")),
+        ]);
+        // A result that differs is the panel's to show, not the badge's.
+        let mut other_rows = capture_of(vec![
+            captured("django", 2, None),
+            captured("sqlalchemy", 5, Some("IntegrityError")),
+        ]);
+        other_rows.sections[0].stdout = "printed\n".into();
+        let both = two_sides("both", &[]);
+        let kept = two_sides("kept", &["sqlite"]);
+        let chapter = Path::new("src/x.md");
+        let target = |compare, captures| Target {
+            chapter,
+            chapter_title: "X",
+            compare,
+            captures,
+        };
+        let targets = HashMap::from([
+            (
+                "both",
+                target(
+                    &both,
+                    vec![("SQLite", &sqlite), ("PostgreSQL", &postgresql)],
+                ),
+            ),
+            ("kept", target(&kept, vec![("SQLite", &sqlite)])),
+            (
+                "alike",
+                target(
+                    &both,
+                    vec![("SQLite", &sqlite), ("PostgreSQL", &other_rows)],
+                ),
+            ),
+        ]);
+        let groups = [RosettaGroup {
+            title: "G".into(),
+            line: 1,
+            rows: ["both", "kept", "alike"]
+                .iter()
+                .enumerate()
+                .map(|(line, id)| RosettaRow {
+                    id: id.to_string(),
+                    title: id.to_string(),
+                    line: line + 2,
+                })
+                .collect(),
+        }];
+        let views = resolve(Path::new("src/rosetta.md"), &groups, &targets).unwrap();
+        let badges: Vec<(Vec<String>, Vec<String>)> = views[0]
+            .rows
+            .iter()
+            .map(|row| (row.django.summary(), row.sqlalchemy.summary()))
+            .collect();
+        let parts = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        // Agree: one badge, as on one database. Differ: what the other did.
+        assert_eq!(badges[0].0, parts(&["2 queries"]));
+        assert_eq!(
+            badges[0].1,
+            parts(&[
+                "5 queries, raises IntegrityError",
+                "PostgreSQL: 6 queries, raises DataError"
+            ])
+        );
+        // Captured on one database only (`db=`): it says which.
+        assert_eq!(badges[1].0, parts(&["2 queries", "SQLite only"]));
+        assert_eq!(
+            badges[1].1,
+            parts(&["5 queries, raises IntegrityError", "SQLite only"])
+        );
+        assert_eq!(badges[2].0, parts(&["2 queries"]));
+        assert_eq!(badges[2].1, parts(&["5 queries, raises IntegrityError"]));
     }
 }

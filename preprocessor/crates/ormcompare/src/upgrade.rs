@@ -7,6 +7,10 @@
 //! (SQL, parameters, in order), how many queries, the result, what it raised and
 //! printed. The connection set-up (`PRAGMA`s, a dialect's first-connect probes) is
 //! bookkeeping and is left out.
+//!
+//! The same comparison on another database is told the same way, SQL aside
+//! (`outcome_change`): the panels' "On PostgreSQL:" markers and the Rosetta
+//! appendix's badges read it from here.
 
 use crate::capture::{Capture, SectionCapture, Statement};
 use similar::{capture_diff_slices, Algorithm, DiffTag};
@@ -65,22 +69,39 @@ pub enum Said {
     /// What the previous release did, beside the current one's panel ("3 queries,
     /// not 2").
     OnPrevious,
+    /// What the other side did, after what this one did in a badge ("2 queries ·
+    /// PostgreSQL: 1 query", "raises nothing"): its own words, without "not".
+    Beside,
 }
 
 impl SideChange {
     /// What changed, in a few words each.
     pub fn headlines(&self, said: Said) -> Vec<String> {
-        let mut out = Vec::new();
+        let (queries, raised) = self.queries_and_raised(said);
+        let mut out: Vec<String> = queries
+            .or_else(|| (!self.statements.is_empty()).then(|| "other SQL".to_string()))
+            .into_iter()
+            .chain(raised)
+            .collect();
+        if self.result_changed {
+            out.push("another result".to_string());
+        }
+        if self.printed_changed {
+            out.push("prints something else".to_string());
+        }
+        out
+    }
+
+    /// What changed in the query count and in the exception raised, in a few
+    /// words each (`None`: the same).
+    pub fn queries_and_raised(&self, said: Said) -> (Option<String>, Option<String>) {
         let queries = |n: usize| format!("{n} {}", if n == 1 { "query" } else { "queries" });
         let (before, now) = self.queries;
-        if before != now {
-            out.push(match said {
-                Said::Upgrading => format!("{}, was {before}", queries(now)),
-                Said::OnPrevious => format!("{}, not {now}", queries(before)),
-            });
-        } else if !self.statements.is_empty() {
-            out.push("other SQL".to_string());
-        }
+        let count = (before != now).then(|| match said {
+            Said::Upgrading => format!("{}, was {before}", queries(now)),
+            Said::OnPrevious => format!("{}, not {now}", queries(before)),
+            Said::Beside => queries(before),
+        });
         let raised = match (&self.raised, said) {
             ((Some(b), None), Said::Upgrading) => Some(format!("no longer raises {b}")),
             ((None, Some(n)), Said::Upgrading) => Some(format!("now raises {n}")),
@@ -90,16 +111,20 @@ impl SideChange {
             ((Some(b), Some(n)), Said::OnPrevious) if b != n => {
                 Some(format!("raises {b}, not {n}"))
             }
+            ((Some(b), n), Said::Beside) if Some(b) != n.as_ref() => Some(format!("raises {b}")),
+            ((None, Some(_)), Said::Beside) => Some("raises nothing".to_string()),
             _ => None,
         };
-        out.extend(raised);
-        if self.result_changed {
-            out.push("another result".to_string());
-        }
-        if self.printed_changed {
-            out.push("prints something else".to_string());
-        }
-        out
+        (count, raised)
+    }
+
+    /// Whether anything a reader's code would notice differs.
+    fn differs(&self) -> bool {
+        self.queries.0 != self.queries.1
+            || !self.statements.is_empty()
+            || self.result_changed
+            || self.raised.0 != self.raised.1
+            || self.printed_changed
     }
 }
 
@@ -128,22 +153,18 @@ pub fn changes(previous: &Capture, current: &Capture, libraries: &[&str]) -> Vec
                 raised: (error_kind(before), error_kind(now)),
                 printed_changed: before.stdout != now.stdout,
             };
-            let differs = change.queries.0 != change.queries.1
-                || !change.statements.is_empty()
-                || change.result_changed
-                || change.raised.0 != change.raised.1
-                || change.printed_changed;
-            differs.then_some(change)
+            change.differs().then_some(change)
         })
         .collect()
 }
 
-/// What a side does differently on another database, in the marker's words ("4
-/// queries, not 7", "raises IntegrityError"): the count, the error, the result and
-/// what it printed. The SQL itself always differs between databases (quoting,
-/// placeholders), so it is not a difference here; empty when nothing else differs.
-pub fn outcome_differences(here: &SectionCapture, there: &SectionCapture) -> Vec<String> {
-    SideChange {
+/// What a side did on another database (`there`) against what it did on this one
+/// (`here`), as a change from `there` to `here` (`queries.0` is `there`'s count): the
+/// count, the error, the result and what it printed. The SQL itself always differs
+/// between databases (quoting, placeholders), so it is not compared; `None` when
+/// nothing else differs.
+pub fn outcome_change(here: &SectionCapture, there: &SectionCapture) -> Option<SideChange> {
+    let change = SideChange {
         side: 0,
         versions: Default::default(),
         queries: (there.query_count, here.query_count),
@@ -151,8 +172,15 @@ pub fn outcome_differences(here: &SectionCapture, there: &SectionCapture) -> Vec
         result_changed: there.result != here.result,
         raised: (error_kind(there), error_kind(here)),
         printed_changed: there.stdout != here.stdout,
-    }
-    .headlines(Said::OnPrevious)
+    };
+    change.differs().then_some(change)
+}
+
+/// What a side does differently on another database, in the marker's words ("4
+/// queries, not 7", "raises IntegrityError"); empty when nothing differs
+/// (`outcome_change`).
+pub fn outcome_differences(here: &SectionCapture, there: &SectionCapture) -> Vec<String> {
+    outcome_change(here, there).map_or_else(Vec::new, |c| c.headlines(Said::OnPrevious))
 }
 
 fn error_kind(section: &SectionCapture) -> Option<String> {
@@ -620,6 +648,52 @@ mod tests {
         assert_eq!(
             found[0].headlines(Said::OnPrevious),
             ["does not raise FieldError", "prints something else"]
+        );
+    }
+
+    #[test]
+    fn another_database_is_compared_by_what_the_code_did_not_by_its_sql() {
+        let side = |sql: &str, queries: usize, error: Option<&str>| {
+            let mut captured = capture("6.1", selects(queries)).sections.remove(0);
+            for statement in &mut captured.statements {
+                statement.sql = statement.sql.replace("SELECT", sql);
+            }
+            captured.error = error.map(|kind| SnippetError {
+                kind: kind.into(),
+                message: String::new(),
+                line: None,
+                by_runner: false,
+            });
+            captured
+        };
+        // Other SQL, same outcome: nothing to say.
+        assert_eq!(
+            outcome_change(&side("SELECT", 2, None), &side("select", 2, None)),
+            None
+        );
+        assert!(outcome_differences(&side("SELECT", 2, None), &side("select", 2, None)).is_empty());
+
+        let here = side("SELECT", 2, None);
+        let there = side("SELECT", 1, Some("IntegrityError"));
+        let change = outcome_change(&here, &there).unwrap();
+        assert_eq!(change.queries, (1, 2));
+        assert_eq!(
+            outcome_differences(&here, &there),
+            ["1 query, not 2", "raises IntegrityError"]
+        );
+        assert_eq!(
+            change.queries_and_raised(Said::Beside),
+            (Some("1 query".into()), Some("raises IntegrityError".into()))
+        );
+        let back = outcome_change(&there, &here).unwrap();
+        assert_eq!(
+            back.queries_and_raised(Said::Beside),
+            (Some("2 queries".into()), Some("raises nothing".into()))
+        );
+        let other_error = outcome_change(&side("SELECT", 1, Some("DataError")), &there).unwrap();
+        assert_eq!(
+            other_error.queries_and_raised(Said::Beside),
+            (None, Some("raises IntegrityError".into()))
         );
     }
 }

@@ -60,16 +60,25 @@ fn render_cell(out: &mut String, cell: &Cell<'_>) {
         esc(cell.kind.title())
     );
     code_block(out, "python", cell.code, "ormc-code");
-    let _ = write!(
-        out,
-        "<span class=\"ormc-badge\" title=\"What the code sent and raised when the book was built\">{}</span></td>",
-        esc(&cell.summary())
-    );
+    // What the badge means is said once, in the prose above the table: a title on
+    // each of them would be a tenth of the page.
+    out.push_str("<span class=\"ormc-badge\">");
+    // Each part after the first is a box of its own, so that a badge too long
+    // for its cell breaks between the databases.
+    for (index, part) in cell.summary().iter().enumerate() {
+        if index == 0 {
+            out.push_str(&esc(part));
+        } else {
+            let _ = write!(out, " <span>· {}</span>", esc(part));
+        }
+    }
+    out.push_str("</span></td>");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::upgrade::SideChange;
 
     fn cell(kind: SectionKind, code: &'static str, raises: Option<&'static str>) -> Cell<'static> {
         Cell {
@@ -77,6 +86,8 @@ mod tests {
             code,
             queries: 1,
             raises,
+            elsewhere: Vec::new(),
+            only_on: None,
         }
     }
 
@@ -119,12 +130,49 @@ mod tests {
              <code class=\"language-python\">Customer.objects.filter(name=&quot;&lt;b&gt;&quot;)&#10;&#10;x = 1</code></pre>"
         ));
         assert!(html.contains("data-label=\"SQLAlchemy asyncio\""));
-        assert!(html.contains(">1 query</span></td>"));
-        assert!(html.contains(">1 query, raises NoResultFound</span></td>"));
+        assert!(html.contains("<span class=\"ormc-badge\">1 query</span></td>"));
+        assert!(
+            html.contains("<span class=\"ormc-badge\">1 query, raises NoResultFound</span></td>")
+        );
         assert!(
             !html.contains('\n'),
             "raw HTML blocks must not hold newlines"
         );
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn a_badge_breaks_between_databases_only() {
+        let mut sqlalchemy = cell(SectionKind::named("sqlalchemy").unwrap(), "x\n", None);
+        sqlalchemy.queries = 2;
+        sqlalchemy.elsewhere = vec![(
+            "Postgre<SQL>",
+            SideChange {
+                side: 1,
+                versions: Default::default(),
+                queries: (1, 2),
+                statements: Vec::new(),
+                result_changed: false,
+                raised: (Some("IntegrityError".into()), None),
+                printed_changed: false,
+            },
+        )];
+        let mut django = cell(SectionKind::named("django").unwrap(), "y\n", None);
+        django.only_on = Some("SQLite");
+        let html = render_rosetta(&[GroupView {
+            title: "G",
+            rows: vec![RowView {
+                id: "x",
+                title: "X",
+                href: "x.html#cmp-x".into(),
+                chapter_title: "X",
+                django,
+                sqlalchemy,
+            }],
+        }]);
+        assert!(html.contains(
+            ">2 queries <span>· Postgre&lt;SQL&gt;: 1 query, raises IntegrityError</span></span></td>"
+        ));
+        assert!(html.contains(">1 query <span>· SQLite only</span></span></td>"));
     }
 }
