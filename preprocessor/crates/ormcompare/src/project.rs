@@ -13,6 +13,7 @@ use crate::pages::Pages;
 use crate::render::{data_file_name, DataFile, DATA_DIR};
 use crate::syntax::Snippet;
 use crate::targets::Targets;
+use crate::timing;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -124,10 +125,14 @@ impl Project {
         data_root: Option<&Path>,
     ) -> Result<usize, Diagnostics> {
         let found = find_snippets(chapters)?;
+        timing::lap("scan");
         let captures = self.store().ensure(chapters, &found, mode)?;
+        timing::lap("captures");
         let pages = Pages::new(self, chapters, &found, &captures, mdbook_version)?;
+        timing::lap("upgrade");
         // Each snippet replays on its own database: they render independently.
         let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
+        timing::lap("render");
         let mut errors = Vec::new();
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
         // Each chapter's panels' data, by id, in one file.
@@ -158,6 +163,7 @@ impl Project {
                 .collect();
             data_files::write(&src.join(DATA_DIR), &files)
                 .map_err(|e| Diagnostics::from(Diagnostic::new(&src.join(DATA_DIR), 1, e)))?;
+            timing::lap("data files");
         }
         let count = replacements.len();
         // Splice from the end so earlier ranges stay valid.
@@ -165,6 +171,7 @@ impl Project {
             let block = format!("\n{html}\n\n");
             chapters[chapter].content.replace_range(range, &block);
         }
+        timing::lap("splice");
         Ok(count)
     }
 }
