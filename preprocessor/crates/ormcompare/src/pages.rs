@@ -20,6 +20,7 @@ use crate::upgrade::{self, SideChange};
 use demo_engine::html::Shown;
 use demo_engine::plan::Replayed;
 use demo_engine::TableInfo;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -61,7 +62,9 @@ impl<'a> Pages<'a> {
             settings.page_run_seconds,
         );
         let primary = |compare: &Compare| project.store().primary(compare);
-        let changes = compares(found)
+        let listed: Vec<_> = compares(found).collect();
+        let changes = listed
+            .par_iter()
             .map(|(_, compare)| {
                 let current = primary(compare);
                 let previous = Target {
