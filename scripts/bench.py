@@ -3,8 +3,9 @@
 1. `mdbook build` of the book with the preprocessor against the same book with
    the preprocessor's table removed from book.toml (the ratio is the cost of the
    panels);
-2. the preprocessor's own work per snippet block (reported by the preprocessor
-   when ORMCOMPARE_TIMING is set);
+2. the preprocessor's own work per snippet block, and the time of each of its
+   phases (reported by the preprocessor when ORMCOMPARE_TIMING is set, see
+   preprocessor/crates/ormcompare/src/timing.rs);
 3. a full capture of every snippet under the real ORMs, each section in a process of
    its own (as the book captures), against the same capture with every section in
    the runner's own process (`capture --shared-process`, the way captures ran before
@@ -14,7 +15,8 @@
 4. the capture after one comparison is edited: it is stale on every target, and
    only it is re-captured (targets at once, each a runner of its own).
 
-Usage: scripts/bench [--rounds N] [--capture-rounds N]
+Usage: scripts/bench [--rounds N] [--capture-rounds N | --no-capture]
+(`--no-capture` measures parts 1 and 2 only: the build.)
 """
 
 from __future__ import annotations
@@ -50,60 +52,31 @@ def without_preprocessor(book: BookCopy) -> None:
     (book.root / "book.toml").write_text(toml, encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--capture-rounds", type=int, default=3)
-    arguments = parser.parse_args()
-    rounds = arguments.rounds
+def bench_build(tmp: Path, rounds: int) -> None:
+    """Parts 1 and 2: the build with and without the preprocessor, interleaved."""
+    with_pre = BookCopy(tmp / "with", with_python=False)
+    plain = BookCopy(tmp / "plain", with_python=False)
+    without_preprocessor(plain)
+    env = dict(os.environ, ORMCOMPARE_TIMING="1")
+    build = [str(MDBOOK), "build"]
+    timed(build, with_pre.root, env)  # warm the file cache
+    timed(build, plain.root)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        with_pre = BookCopy(Path(tmp) / "with", with_python=False)
-        plain = BookCopy(Path(tmp) / "plain", with_python=False)
-        without_preprocessor(plain)
-        env = dict(os.environ, ORMCOMPARE_TIMING="1")
-        build = [str(MDBOOK), "build"]
-        timed(build, with_pre.root, env)  # warm the file cache
-        timed(build, plain.root)
-
-        # Interleaved, so both variants see the same machine conditions.
-        with_times, plain_times, own_ms, blocks = [], [], [], 0
-        for _ in range(rounds):
-            elapsed, stderr = timed(build, with_pre.root, env)
-            with_times.append(elapsed)
-            match = re.search(r"ormcompare-timing: (\d+) blocks in ([\d.]+) ms", stderr)
-            assert match, stderr
-            blocks, ms = int(match[1]), float(match[2])
-            own_ms.append(ms)
-            plain_times.append(timed(build, plain.root)[0])
-
-        capture = BookCopy(Path(tmp) / "capture", with_python=True)
-        command = [str(PREPROCESSOR), "capture", "--all", "--book", str(capture.root)]
-        primary = [*command, "--target", "current-sqlite"]
-        isolated, shared, isolated_all, shared_all = [], [], [], []
-        for _ in range(arguments.capture_rounds):
-            elapsed, stderr = timed(primary, capture.root)
-            isolated.append(elapsed)
-            shared.append(timed([*primary, "--shared-process"], capture.root)[0])
-            elapsed, all_stderr = timed(command, capture.root)
-            isolated_all.append(elapsed)
-            shared_all.append(timed([*command, "--shared-process"], capture.root)[0])
-        captured = re.search(r"(\d+) captures fresh", stderr)
-        captured_all = re.search(r"(\d+) captures fresh", all_stderr)
-
-        # One edited comparison: a comment line that changes its code, and so its
-        # input hash on every target.
-        chapter = capture.root / "src" / "how-to-read.md"
-        text = chapter.read_text(encoding="utf-8")
-        marker = "```compare id=read-first-look same-rows\n--- django queries=1 rows=3\n"
-        assert marker in text
-        edited = []
-        for round_ in range(arguments.capture_rounds * 2):
-            chapter.write_text(text.replace(marker, f"{marker}# edit {round_}\n"), "utf-8")
-            elapsed, stderr = timed(
-                [str(PREPROCESSOR), "capture", "--book", str(capture.root)], capture.root
-            )
-            edited.append(elapsed)
+    # Interleaved, so both variants see the same machine conditions.
+    with_times, plain_times, own_ms, blocks = [], [], [], 0
+    phases: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        elapsed, stderr = timed(build, with_pre.root, env)
+        with_times.append(elapsed)
+        match = re.search(r"ormcompare-timing: (\d+) blocks in ([\d.]+) ms", stderr)
+        assert match, stderr
+        blocks, ms = int(match[1]), float(match[2])
+        own_ms.append(ms)
+        laps = re.search(r"ormcompare-phases: (.*)", stderr)
+        assert laps, stderr
+        for lap in re.finditer(r"([^,]+) ([\d.]+) ms", laps[1]):
+            phases.setdefault(lap[1].strip(), []).append(float(lap[2]))
+        plain_times.append(timed(build, plain.root)[0])
 
     with_med, plain_med = statistics.median(with_times), statistics.median(plain_times)
     own_med = statistics.median(own_ms)
@@ -115,7 +88,45 @@ def main() -> None:
         f"preprocessor's own work:               {own_med:8.1f} ms for {blocks} blocks"
         f" = {own_med / blocks:.3f} ms per block (target < 1 ms)"
     )
-    rounds_note = f"medians of {arguments.capture_rounds}"
+    # "read" is mostly the wait for mdBook to send the book.
+    print(
+        "  its phases (ms): "
+        + ", ".join(f"{name} {statistics.median(ms):.1f}" for name, ms in phases.items())
+    )
+
+
+def bench_capture(tmp: Path, capture_rounds: int) -> None:
+    """Parts 3 and 4: full captures, isolated or not, and one edited comparison."""
+    capture = BookCopy(tmp / "capture", with_python=True)
+    command = [str(PREPROCESSOR), "capture", "--all", "--book", str(capture.root)]
+    primary = [*command, "--target", "current-sqlite"]
+    isolated, shared, isolated_all, shared_all = [], [], [], []
+    stderr = all_stderr = ""
+    for _ in range(capture_rounds):
+        elapsed, stderr = timed(primary, capture.root)
+        isolated.append(elapsed)
+        shared.append(timed([*primary, "--shared-process"], capture.root)[0])
+        elapsed, all_stderr = timed(command, capture.root)
+        isolated_all.append(elapsed)
+        shared_all.append(timed([*command, "--shared-process"], capture.root)[0])
+    captured = re.search(r"(\d+) captures fresh", stderr)
+    captured_all = re.search(r"(\d+) captures fresh", all_stderr)
+
+    # One edited comparison: a comment line that changes its code, and so its
+    # input hash on every target.
+    chapter = capture.root / "src" / "how-to-read.md"
+    text = chapter.read_text(encoding="utf-8")
+    marker = "```compare id=read-first-look same-rows\n--- django queries=1 rows=3\n"
+    assert marker in text
+    edited = []
+    for round_ in range(capture_rounds * 2):
+        chapter.write_text(text.replace(marker, f"{marker}# edit {round_}\n"), "utf-8")
+        elapsed, stderr = timed(
+            [str(PREPROCESSOR), "capture", "--book", str(capture.root)], capture.root
+        )
+        edited.append(elapsed)
+
+    rounds_note = f"medians of {capture_rounds}"
     for title, iso_times, one_times, found in (
         ("the primary target (current-sqlite)", isolated, shared, captured),
         ("every target, a runner per target at once", isolated_all, shared_all, captured_all),
@@ -131,6 +142,26 @@ def main() -> None:
         f"one edited comparison, re-captured on every target: {statistics.median(edited):6.2f} s"
         f"  (median of {len(edited)}; target under 3 s)"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--capture-rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-capture", action="store_true", help="measure the build only (parts 1 and 2)"
+    )
+    arguments = parser.parse_args()
+    if arguments.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if arguments.capture_rounds < 1 and not arguments.no_capture:
+        parser.error(
+            "--capture-rounds must be at least 1 (or measure the build only: --no-capture)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_build(Path(tmp), arguments.rounds)
+        if not arguments.no_capture:
+            bench_capture(Path(tmp), arguments.capture_rounds)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::scan::fenced_blocks;
 use crate::syntax::{parse_block, Compare, Snippet};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -29,9 +30,19 @@ pub fn find_snippets(chapters: &[ChapterText]) -> Result<Vec<Found>, Diagnostics
     let mut found = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    for (index, chapter) in chapters.iter().enumerate() {
-        for block in fenced_blocks(&chapter.content) {
-            match parse_block(&chapter.path, &block) {
+    // Each chapter is read on its own (in parallel); ids are then checked in order.
+    let parsed: Vec<_> = chapters
+        .par_iter()
+        .map(|chapter| {
+            fenced_blocks(&chapter.content)
+                .into_iter()
+                .map(|block| (parse_block(&chapter.path, &block), block))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (index, (chapter, blocks)) in chapters.iter().zip(parsed).enumerate() {
+        for (parsed, block) in blocks {
+            match parsed {
                 Ok(None) => {}
                 Err(e) => errors.push(e),
                 Ok(Some(snippet)) => {

@@ -5,21 +5,22 @@
 //! changes, so rewriting identical files would rebuild for ever.
 
 use crate::render::DataFile;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::Path;
 
 pub fn write(dir: &Path, files: &[DataFile]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder: {e}"))?;
-    let mut names = HashSet::new();
-    for file in files {
-        names.insert(file.name.as_str());
+    files.par_iter().try_for_each(|file| {
         let path = dir.join(&file.name);
         let same = std::fs::read(&path).is_ok_and(|bytes| bytes == file.json.as_bytes());
-        if !same {
-            std::fs::write(&path, &file.json)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if same {
+            return Ok(());
         }
-    }
+        std::fs::write(&path, &file.json)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    })?;
+    let names: HashSet<&str> = files.iter().map(|file| file.name.as_str()).collect();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read the folder: {e}"))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();

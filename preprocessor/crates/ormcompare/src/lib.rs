@@ -24,4 +24,5 @@ pub mod runner;
 pub mod scan;
 pub mod syntax;
 pub mod targets;
+pub mod timing;
 pub mod upgrade;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use mdbook_ormcompare::captures::CaptureMode;
 use mdbook_ormcompare::mdbook::{chapters_on_disk, load_config, settings, OrmCompare};
 use mdbook_ormcompare::project::Project;
+use mdbook_ormcompare::timing;
 use mdbook_preprocessor::Preprocessor;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -75,19 +76,27 @@ fn main() -> ExitCode {
 }
 
 fn preprocess() -> anyhow::Result<()> {
+    timing::start();
     // Read whole, then parsed from the bytes: serde_json reading from a stream
     // tracks lines and columns byte by byte, which was the slowest part of a build.
     let mut input = Vec::new();
     io::stdin()
         .read_to_end(&mut input)
         .context("cannot read the book from mdBook")?;
+    timing::lap("read");
     let (ctx, book): (mdbook_preprocessor::PreprocessorContext, _) =
         serde_json::from_slice(&input).context("cannot parse the book mdBook sent")?;
+    timing::lap("parse");
     let book = OrmCompare.run(&ctx, book)?;
     let output = serde_json::to_vec(&book).context("cannot write the book back to mdBook")?;
+    timing::lap("serialize");
     io::stdout()
         .write_all(&output)
         .context("cannot write the book back to mdBook")?;
+    timing::lap("write");
+    if let Some(report) = timing::report() {
+        eprintln!("{report}");
+    }
     Ok(())
 }
 

@@ -31,6 +31,7 @@ impl Preprocessor for OrmCompare {
         let started = Instant::now();
         let settings = settings(&ctx.config)?;
         let project = Project::open(&ctx.root, settings)?;
+        crate::timing::lap("open");
         let src = ctx.config.book.src.clone();
         let mut chapters = Vec::new();
         book.for_each_chapter_mut(|chapter| {
@@ -59,7 +60,7 @@ impl Preprocessor for OrmCompare {
         });
         let rendered = result?;
         // For scripts/bench: the preprocessor's own work, without mdBook's.
-        if std::env::var_os("ORMCOMPARE_TIMING").is_some() {
+        if std::env::var_os(crate::timing::VARIABLE).is_some() {
             eprintln!(
                 "ormcompare-timing: {rendered} blocks in {:.3} ms",
                 started.elapsed().as_secs_f64() * 1000.0

@@ -20,6 +20,7 @@ use crate::upgrade::{self, SideChange};
 use demo_engine::html::Shown;
 use demo_engine::plan::Replayed;
 use demo_engine::TableInfo;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -61,7 +62,9 @@ impl<'a> Pages<'a> {
             settings.page_run_seconds,
         );
         let primary = |compare: &Compare| project.store().primary(compare);
-        let changes = compares(found)
+        let listed: Vec<_> = compares(found).collect();
+        let changes = listed
+            .par_iter()
             .map(|(_, compare)| {
                 let current = primary(compare);
                 let previous = Target {
@@ -190,11 +193,13 @@ impl<'a> Pages<'a> {
         let mut errors = Vec::new();
         for target in store.targets_of(compare) {
             let captured = self.capture(target, compare);
-            // Another stack's capture of the same statements replays alike: once is enough.
-            let replayable =
-                store.replays(target) && (target == primary || !same_statements(captured, capture));
-            if replayable {
-                match self.replay(path, compare, target, captured) {
+            if store.replays(target) {
+                let sides = if target == primary {
+                    (0..captured.sections.len()).collect()
+                } else {
+                    sides_sent_otherwise(captured, capture)
+                };
+                match self.replay(path, compare, target, captured, &sides) {
                     Ok(replays) if target == primary => shown_replays = replays,
                     Ok(_) => {}
                     Err(mut e) => errors.append(&mut e),
@@ -331,19 +336,20 @@ impl<'a> Pages<'a> {
         }
     }
 
-    /// Each section of a capture replayed on the build's SQLite.
+    /// The sections `sides` of a capture replayed on the build's SQLite, in that
+    /// order.
     fn replay(
         &self,
         path: &Path,
         compare: &Compare,
         target: Target,
         capture: &Capture,
+        sides: &[usize],
     ) -> Result<Vec<Vec<Replayed>>, Vec<Diagnostic>> {
         let settings = &self.project.settings;
-        compare
-            .sections
+        sides
             .iter()
-            .zip(&capture.sections)
+            .map(|&side| (&compare.sections[side], &capture.sections[side]))
             .map(|(section, captured)| {
                 replay::replay_section(&self.project.db, settings.engine_limits(), captured)
                     .map_err(|e| {
@@ -530,14 +536,18 @@ fn has_sql(text: &str) -> bool {
 /// The stack the "what changes when you upgrade" comparisons start from.
 const PREVIOUS_STACK: usize = 1;
 
-/// Whether two captures of a comparison sent the same statements, with the same
-/// parameters, rows and refusals, on every side.
-fn same_statements(a: &Capture, b: &Capture) -> bool {
-    a.sections.len() == b.sections.len()
-        && a.sections
-            .iter()
-            .zip(&b.sections)
-            .all(|(a, b)| a.setup == b.setup && a.statements == b.statements)
+/// The sides of another stack's capture to replay: those that did not send the
+/// same statements (with the same parameters, rows and refusals) as the primary
+/// capture's side, which replays alike.
+fn sides_sent_otherwise(other: &Capture, primary: &Capture) -> Vec<usize> {
+    other
+        .sections
+        .iter()
+        .zip(&primary.sections)
+        .enumerate()
+        .filter(|(_, (a, b))| a.setup != b.setup || a.statements != b.statements)
+        .map(|(side, _)| side)
+        .collect()
 }
 
 /// Every comparison of the book, by id, for the Rosetta appendix's rows: its
@@ -631,4 +641,62 @@ fn versions_of(
         }
     }
     Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Origin, SectionCapture, Statement};
+
+    fn side(sql: &str, rows: Vec<Vec<demo_engine::Value>>) -> SectionCapture {
+        SectionCapture {
+            kind: "django".into(),
+            query_count: 1,
+            setup: vec![],
+            statements: vec![Statement {
+                columns: Some(vec!["a".into()]),
+                total_rows: Some(rows.len()),
+                rows: Some(rows),
+                ..Statement::bare(sql, serde_json::json!([]), Origin::Orm)
+            }],
+            result: None,
+            stdout: String::new(),
+            error: None,
+        }
+    }
+
+    fn capture(sections: Vec<SectionCapture>) -> Capture {
+        Capture {
+            id: "x".into(),
+            input_hash: String::new(),
+            versions: BTreeMap::new(),
+            sections,
+            checksum: String::new(),
+        }
+    }
+
+    #[test]
+    fn another_stack_replays_only_the_sides_that_sent_other_statements() {
+        let one = vec![vec![demo_engine::Value::Integer(1)]];
+        let two = vec![vec![demo_engine::Value::Integer(2)]];
+        let primary = capture(vec![
+            side("SELECT 1", one.clone()),
+            side("SELECT 1", one.clone()),
+        ]);
+        // Same statements on both sides: nothing to replay again.
+        assert!(sides_sent_otherwise(&primary, &primary).is_empty());
+        // Other SQL on the first side, other rows on the second: both replay.
+        let other = capture(vec![
+            side("SELECT 1 AS a", one.clone()),
+            side("SELECT 1", two),
+        ]);
+        assert_eq!(sides_sent_otherwise(&other, &primary), vec![0, 1]);
+        let mut setup = primary.clone();
+        setup.sections[1].setup = vec![Statement::bare(
+            "PRAGMA foreign_keys = ON",
+            serde_json::json!([]),
+            Origin::Orm,
+        )];
+        assert_eq!(sides_sent_otherwise(&setup, &primary), vec![1]);
+    }
 }

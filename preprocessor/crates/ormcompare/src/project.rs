@@ -13,6 +13,7 @@ use crate::pages::Pages;
 use crate::render::{data_file_name, DataFile, DATA_DIR};
 use crate::syntax::Snippet;
 use crate::targets::Targets;
+use crate::timing;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -124,10 +125,14 @@ impl Project {
         data_root: Option<&Path>,
     ) -> Result<usize, Diagnostics> {
         let found = find_snippets(chapters)?;
+        timing::lap("scan");
         let captures = self.store().ensure(chapters, &found, mode)?;
+        timing::lap("captures");
         let pages = Pages::new(self, chapters, &found, &captures, mdbook_version)?;
+        timing::lap("upgrade");
         // Each snippet replays on its own database: they render independently.
         let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
+        timing::lap("render");
         let mut errors = Vec::new();
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
         // Each chapter's panels' data, by id, in one file.
@@ -148,23 +153,102 @@ impl Project {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        if let Some(src) = data_root {
-            let files: Vec<DataFile> = data
-                .into_iter()
-                .map(|(chapter, panels)| DataFile {
-                    name: data_file_name(&chapters[chapter].path),
-                    json: serde_json::Value::Object(panels).to_string(),
-                })
-                .collect();
-            data_files::write(&src.join(DATA_DIR), &files)
-                .map_err(|e| Diagnostics::from(Diagnostic::new(&src.join(DATA_DIR), 1, e)))?;
-        }
+        drop(pages);
         let count = replacements.len();
-        // Splice from the end so earlier ranges stay valid.
-        for (chapter, range, html) in replacements.into_iter().rev() {
-            let block = format!("\n{html}\n\n");
-            chapters[chapter].content.replace_range(range, &block);
-        }
+        let names: BTreeMap<usize, String> = data
+            .keys()
+            .map(|&chapter| (chapter, data_file_name(&chapters[chapter].path)))
+            .collect();
+        // The data files and the chapters' new text do not depend on each other.
+        let (written, ()) = rayon::join(
+            || match data_root {
+                Some(src) => write_data_files(&src.join(DATA_DIR), data, &names),
+                None => Ok(()),
+            },
+            || splice(chapters, replacements),
+        );
+        written?;
+        timing::lap("data files and splice");
+        // The captures are freed on the thread pool while the book is written back.
+        rayon::spawn(move || drop(captures));
         Ok(count)
+    }
+}
+
+/// Each chapter's panels' data as one file under `dir` (`data_files`).
+fn write_data_files(
+    dir: &Path,
+    data: BTreeMap<usize, serde_json::Map<String, serde_json::Value>>,
+    names: &BTreeMap<usize, String>,
+) -> Result<(), Diagnostics> {
+    let files: Vec<DataFile> = data
+        .into_par_iter()
+        .map(|(chapter, panels)| DataFile {
+            name: names[&chapter].clone(),
+            json: serde_json::Value::Object(panels).to_string(),
+        })
+        .collect();
+    data_files::write(dir, &files).map_err(|e| Diagnostics::from(Diagnostic::new(dir, 1, e)))
+}
+
+/// Puts each block's HTML in place of the block, as a raw HTML block of its own:
+/// each chapter rebuilt once, its blocks in order (`replacements` lists them in
+/// book order).
+fn splice(chapters: &mut [ChapterText], replacements: Vec<(usize, Range<usize>, String)>) {
+    let mut blocks: Vec<Vec<(Range<usize>, String)>> = vec![Vec::new(); chapters.len()];
+    for (chapter, range, html) in replacements {
+        blocks[chapter].push((range, html));
+    }
+    chapters
+        .par_iter_mut()
+        .zip(blocks)
+        .filter(|(_, blocks)| !blocks.is_empty())
+        .for_each(|(chapter, blocks)| {
+            let added: usize = blocks.iter().map(|(_, html)| html.len() + 3).sum();
+            let mut text = String::with_capacity(chapter.content.len() + added);
+            let mut copied = 0;
+            for (range, html) in blocks {
+                text.push_str(&chapter.content[copied..range.start]);
+                text.push('\n');
+                text.push_str(&html);
+                text.push_str("\n\n");
+                copied = range.end;
+            }
+            text.push_str(&chapter.content[copied..]);
+            chapter.content = text;
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_block_becomes_a_raw_html_block_of_its_own_in_place() {
+        let text = "# A\n\n```x\n1\n```\ntext\n```y\n2\n```\n";
+        let first = text.find("```x").unwrap()..text.find("text").unwrap();
+        let second = text.find("```y").unwrap()..text.len();
+        let mut chapters = vec![
+            ChapterText {
+                path: "src/a.md".into(),
+                content: text.into(),
+            },
+            ChapterText {
+                path: "src/b.md".into(),
+                content: "untouched".into(),
+            },
+        ];
+        splice(
+            &mut chapters,
+            vec![
+                (0, first, "<p>1</p>".into()),
+                (0, second, "<p>2</p>".into()),
+            ],
+        );
+        assert_eq!(
+            chapters[0].content,
+            "# A\n\n\n<p>1</p>\n\ntext\n\n<p>2</p>\n\n"
+        );
+        assert_eq!(chapters[1].content, "untouched");
     }
 }

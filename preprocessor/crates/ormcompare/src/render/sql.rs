@@ -1,7 +1,9 @@
 use super::{code_block, esc, ui};
 use demo_engine::postgres::{is_copy, psycopg_marks, Mark};
 use sqlformat::{FormatOptions, Indent, QueryParams};
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// SQL laid out for reading. The exact text sent stays one click away.
 ///
@@ -80,14 +82,34 @@ const LONG_PARAMS_CHARS: usize = 4000;
 /// The exact text itself travels in the side's plan (a JSON island) and
 /// theme/ormcompare.js shows it on demand, which keeps a second copy of every
 /// statement out of mdBook's search index.
+///
+/// The HTML depends on the text alone, and a build shows the same statements again
+/// and again (2,743 statements on the pages and in the other databases' views, 1,533
+/// distinct texts): each text is formatted once per process (`sqlformat` is slow,
+/// about 200,000 instructions a statement).
 pub(crate) fn render_sql(out: &mut String, sql: &str) {
+    static RENDERED: LazyLock<Mutex<HashMap<String, Arc<str>>>> = LazyLock::new(Default::default);
+    let known = RENDERED.lock().expect("never poisoned").get(sql).cloned();
+    let html = known.unwrap_or_else(|| {
+        let html: Arc<str> = sql_html(sql).into();
+        RENDERED
+            .lock()
+            .expect("never poisoned")
+            .insert(sql.to_string(), Arc::clone(&html));
+        html
+    });
+    out.push_str(&html);
+}
+
+fn sql_html(sql: &str) -> String {
+    let mut out = String::new();
     let pretty = formatted(sql);
     let class = if pretty.lines().count() > LONG_SQL_LINES {
         "ormc-sql ormc-long"
     } else {
         "ormc-sql"
     };
-    code_block(out, "sql", &pretty, class);
+    code_block(&mut out, "sql", &pretty, class);
     if pretty.trim() != sql.trim() {
         let _ = write!(
             out,
@@ -95,6 +117,7 @@ pub(crate) fn render_sql(out: &mut String, sql: &str) {
             ui("summary", "", "Exact SQL sent")
         );
     }
+    out
 }
 
 /// Parameters as the JSON list the driver got, escaped. A long list (a bulk load's
