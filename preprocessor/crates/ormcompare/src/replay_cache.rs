@@ -4,7 +4,7 @@
 //! and refusals: all covered by the capture's checksum, which is verified before
 //! any replay), the demo database, the limits and the engine that replays it (this
 //! binary, with its SQLite), and on nothing else. A replay that passed is kept in
-//! `<book>/.ormcompare-cache/replays.json`, keyed by the capture's checksum and the
+//! `<book>/.ormcompare-cache/replays`, keyed by the capture's checksum and the
 //! side, in a file stamped with the binary (its path, size and modification time: a
 //! rebuilt binary has another), the digest of the database image and the limits: a
 //! file with another stamp is ignored whole. A replay that failed is never
@@ -15,28 +15,26 @@ use crate::capture::Capture;
 use crate::inputs::sha256_hex;
 use demo_engine::plan::Replayed;
 use demo_engine::{DemoDb, Limits};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The cache's folder, under the book's root (ignored by git).
 pub const DIR: &str = ".ormcompare-cache";
-const FILE: &str = "replays.json";
-
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    engine: String,
-    sides: BTreeMap<String, Vec<Replayed>>,
-}
+const FILE: &str = "replays";
+/// The file's first line: this, a space and the stamp. Then one line per side: its
+/// key, a space and its replay as compact JSON (which holds no line break), so a
+/// build parses only the replays it uses, each on the thread that renders it.
+const HEADER: &str = "ormcompare-replays";
 
 pub struct ReplayCache {
-    /// Where the file is; `None` when this binary cannot be read to stamp it.
+    /// Where the file is; `None` when the running binary cannot be stamped.
     path: Option<PathBuf>,
     engine: String,
-    known: BTreeMap<String, Vec<Replayed>>,
+    /// The file's replays, by key, as JSON.
+    known: HashMap<String, String>,
     used: Mutex<HashSet<String>>,
-    made: Mutex<BTreeMap<String, Vec<Replayed>>>,
+    made: Mutex<BTreeMap<String, String>>,
 }
 
 /// How many sides a build replayed, and how many it found checked already.
@@ -54,13 +52,17 @@ impl ReplayCache {
         let binary = binary_stamp();
         let path = binary.as_ref().map(|_| root.join(DIR).join(FILE));
         let engine = binary.map_or_else(String::new, |binary| engine_stamp(&binary, db, limits));
-        let known = path
+        let text = path
             .as_ref()
-            .and_then(|path| std::fs::read(path).ok())
-            .and_then(|bytes| serde_json::from_slice::<Stored>(&bytes).ok())
-            .filter(|stored| stored.engine == engine)
-            .map(|stored| stored.sides)
+            .and_then(|path| std::fs::read_to_string(path).ok())
             .unwrap_or_default();
+        let mut lines = text.lines();
+        let stamped = lines.next() == Some(format!("{HEADER} {engine}").as_str());
+        let known = lines
+            .filter(|_| stamped)
+            .filter_map(|line| line.split_once(' '))
+            .map(|(key, json)| (key.to_string(), json.to_string()))
+            .collect();
         ReplayCache {
             path,
             engine,
@@ -73,48 +75,50 @@ impl ReplayCache {
     /// What side `side` of `capture` gave when an earlier build replayed it.
     pub fn get(&self, capture: &Capture, side: usize) -> Option<Vec<Replayed>> {
         let key = key(capture, side);
-        let replayed = self.known.get(&key)?.clone();
+        let replayed = serde_json::from_str(self.known.get(&key)?).ok()?;
         self.used.lock().expect("never poisoned").insert(key);
         Some(replayed)
     }
 
     /// Keeps a replay that passed.
     pub fn put(&self, capture: &Capture, side: usize, replayed: &[Replayed]) {
+        let json = serde_json::to_string(replayed).expect("replays serialize");
         self.made
             .lock()
             .expect("never poisoned")
-            .insert(key(capture, side), replayed.to_vec());
+            .insert(key(capture, side), json);
     }
 
     /// Writes the replays this build used or made (and only those: a side no block
     /// has any more is dropped), when they differ from the file's.
     pub fn save(self) -> Result<Reuse, String> {
         let used = self.used.into_inner().expect("never poisoned");
-        let made = self.made.into_inner().expect("never poisoned");
+        let mut sides = self.made.into_inner().expect("never poisoned");
         let reuse = Reuse {
             reused: used.len(),
-            replayed: made.len(),
+            replayed: sides.len(),
         };
         let Some(path) = self.path else {
             return Ok(reuse);
         };
-        if made.is_empty() && used.len() == self.known.len() {
+        if sides.is_empty() && used.len() == self.known.len() {
             return Ok(reuse);
         }
-        let mut sides = made;
         sides.extend(self.known.into_iter().filter(|(key, _)| used.contains(key)));
-        let stored = Stored {
-            engine: self.engine,
-            sides,
-        };
-        let json = serde_json::to_vec(&stored).map_err(|e| e.to_string())?;
+        let mut text = format!("{HEADER} {}\n", self.engine);
+        for (key, json) in &sides {
+            text.push_str(key);
+            text.push(' ');
+            text.push_str(json);
+            text.push('\n');
+        }
         let dir = path.parent().expect("the file is in the cache folder");
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         // Written aside, then renamed: a build running at the same time reads the
         // old file or the new one, never half of one.
         let partial = dir.join(format!("{FILE}.{}", std::process::id()));
-        std::fs::write(&partial, json)
+        std::fs::write(&partial, text)
             .and_then(|()| std::fs::rename(&partial, &path))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(reuse)
@@ -220,15 +224,22 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_file_is_an_empty_cache() {
+    fn a_damaged_line_or_file_is_replayed_again() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join(DIR)).unwrap();
-        std::fs::write(root.path().join(DIR).join(FILE), "{\"engine\": ").unwrap();
+        let replayed = vec![Replayed::Ran(Outcome::Changed(1))];
         let cache = ReplayCache::open(root.path(), &db(""), LIMITS);
-        assert_eq!(cache.get(&capture("a"), 0), None);
-        cache.put(&capture("a"), 0, &[]);
+        cache.put(&capture("a"), 0, &replayed);
+        cache.put(&capture("b"), 0, &replayed);
         cache.save().unwrap();
-        let again = ReplayCache::open(root.path(), &db(""), LIMITS);
-        assert_eq!(again.get(&capture("a"), 0), Some(vec![]));
+        // Cut in the middle of the last line (the keys are in order).
+        let file = root.path().join(DIR).join(FILE);
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, &text[..text.len() - 5]).unwrap();
+        let cut = ReplayCache::open(root.path(), &db(""), LIMITS);
+        assert_eq!(cut.get(&capture("a"), 0), Some(replayed));
+        assert_eq!(cut.get(&capture("b"), 0), None);
+        std::fs::write(&file, "{\"engine\": ").unwrap();
+        let other = ReplayCache::open(root.path(), &db(""), LIMITS);
+        assert_eq!(other.get(&capture("a"), 0), None);
     }
 }
