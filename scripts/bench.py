@@ -2,7 +2,8 @@
 
 1. `mdbook build` of the book with the preprocessor against the same book with
    the preprocessor's table removed from book.toml (the ratio is the cost of the
-   panels);
+   panels), twice: cold (no replay cache, as in a fresh clone, every captured side
+   replayed) and warm (the next build, reusing the replays the cold one checked);
 2. the preprocessor's own work per snippet block, and the time of each of its
    phases (reported by the preprocessor when ORMCOMPARE_TIMING is set, see
    preprocessor/crates/ormcompare/src/timing.rs);
@@ -24,15 +25,20 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from bookcopy import MDBOOK, PREPROCESSOR, BookCopy  # noqa: E402
+
+# The replays a build checked, kept for the next one (preprocessor's replay_cache.rs).
+REPLAY_CACHE = ".ormcompare-cache"
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -52,47 +58,75 @@ def without_preprocessor(book: BookCopy) -> None:
     (book.root / "book.toml").write_text(toml, encoding="utf-8")
 
 
+@dataclass
+class Builds:
+    """The timings of one way of building the book with the preprocessor."""
+
+    label: str
+    times: list[float] = field(default_factory=list)
+    own_ms: list[float] = field(default_factory=list)
+    phases: dict[str, list[float]] = field(default_factory=dict)
+    blocks: int = 0
+
+    def add(self, elapsed: float, stderr: str) -> None:
+        self.times.append(elapsed)
+        match = re.search(r"ormcompare-timing: (\d+) blocks in ([\d.]+) ms", stderr)
+        assert match, stderr
+        self.blocks = int(match[1])
+        self.own_ms.append(float(match[2]))
+        laps = re.search(r"ormcompare-phases: (.*)", stderr)
+        assert laps, stderr
+        for lap in re.finditer(r"([^,]+) ([\d.]+) ms", laps[1]):
+            self.phases.setdefault(lap[1].strip(), []).append(float(lap[2]))
+
+    def report(self, plain_med: float) -> None:
+        med, own = statistics.median(self.times), statistics.median(self.own_ms)
+        print(f"{self.label}:")
+        print(f"  mdbook build with the preprocessor:  {med * 1000:8.1f} ms")
+        print(f"  ratio with / without:                {med / plain_med:8.2f}x  (target <= 1.5x)")
+        print(
+            f"  preprocessor's own work:             {own:8.1f} ms for {self.blocks} blocks"
+            f" = {own / self.blocks:.3f} ms per block (target < 1 ms)"
+        )
+        # "read" is mostly the wait for mdBook to send the book.
+        print(
+            "  its phases (ms): "
+            + ", ".join(f"{name} {statistics.median(ms):.1f}" for name, ms in self.phases.items())
+        )
+
+
 def bench_build(tmp: Path, rounds: int) -> None:
-    """Parts 1 and 2: the build with and without the preprocessor, interleaved."""
+    """Parts 1 and 2: the build with and without the preprocessor, interleaved; with
+    it, cold (no replay cache, as in a fresh clone) and warm (the next build, which
+    reuses the replays the cold one checked)."""
     with_pre = BookCopy(tmp / "with", with_python=False)
     plain = BookCopy(tmp / "plain", with_python=False)
     without_preprocessor(plain)
+    cache = with_pre.root / REPLAY_CACHE
     env = dict(os.environ, ORMCOMPARE_TIMING="1")
     build = [str(MDBOOK), "build"]
     timed(build, with_pre.root, env)  # warm the file cache
     timed(build, plain.root)
 
-    # Interleaved, so both variants see the same machine conditions.
-    with_times, plain_times, own_ms, blocks = [], [], [], 0
-    phases: dict[str, list[float]] = {}
+    # Interleaved, so every variant sees the same machine conditions.
+    cold = Builds("cold: no replay cache, every side replayed (a fresh clone, CI)")
+    warm = Builds("warm: the next build, replays reused from the cold one's cache")
+    plain_times = []
     for _ in range(rounds):
+        shutil.rmtree(cache, ignore_errors=True)
         elapsed, stderr = timed(build, with_pre.root, env)
-        with_times.append(elapsed)
-        match = re.search(r"ormcompare-timing: (\d+) blocks in ([\d.]+) ms", stderr)
-        assert match, stderr
-        blocks, ms = int(match[1]), float(match[2])
-        own_ms.append(ms)
-        laps = re.search(r"ormcompare-phases: (.*)", stderr)
-        assert laps, stderr
-        for lap in re.finditer(r"([^,]+) ([\d.]+) ms", laps[1]):
-            phases.setdefault(lap[1].strip(), []).append(float(lap[2]))
+        assert "replays reused" not in stderr, stderr
+        cold.add(elapsed, stderr)
+        elapsed, stderr = timed(build, with_pre.root, env)
+        assert "replays reused" in stderr, stderr
+        warm.add(elapsed, stderr)
         plain_times.append(timed(build, plain.root)[0])
 
-    with_med, plain_med = statistics.median(with_times), statistics.median(plain_times)
-    own_med = statistics.median(own_ms)
+    plain_med = statistics.median(plain_times)
     print(f"rounds: {rounds} (medians)")
-    print(f"mdbook build with the preprocessor:    {with_med * 1000:8.1f} ms")
     print(f"mdbook build without the preprocessor: {plain_med * 1000:8.1f} ms")
-    print(f"ratio with / without:                  {with_med / plain_med:8.2f}x  (target <= 1.5x)")
-    print(
-        f"preprocessor's own work:               {own_med:8.1f} ms for {blocks} blocks"
-        f" = {own_med / blocks:.3f} ms per block (target < 1 ms)"
-    )
-    # "read" is mostly the wait for mdBook to send the book.
-    print(
-        "  its phases (ms): "
-        + ", ".join(f"{name} {statistics.median(ms):.1f}" for name, ms in phases.items())
-    )
+    cold.report(plain_med)
+    warm.report(plain_med)
 
 
 def bench_capture(tmp: Path, capture_rounds: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -199,10 +200,21 @@ def test_mdbook_features_keep_working(book: BookCopy) -> None:
 
 
 def test_two_builds_give_identical_html(book: BookCopy) -> None:
+    # The second build reuses the replays the first one checked, and says so; without
+    # the cache, every side is replayed again. Both give the same book.
     second = book.build(dest="book-again")
     assert second.ok, second.stderr
+    reused = re.search(
+        r"ormcompare: (\d+) of (\d+) replays reused from \.ormcompare-cache/", second.stderr
+    )
+    assert reused and reused[1] == reused[2] and int(reused[1]) > 500, second.stderr
+    shutil.rmtree(book.root / ".ormcompare-cache")
+    third = book.build(dest="book-cold")
+    assert third.ok, third.stderr
+    assert "replays reused" not in third.stderr, third.stderr
     for page in (book.root / "book").glob("*.html"):
-        assert page.read_bytes() == (book.root / "book-again" / page.name).read_bytes(), page.name
+        for again in ("book-again", "book-cold"):
+            assert page.read_bytes() == (book.root / again / page.name).read_bytes(), page.name
 
 
 def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> None:

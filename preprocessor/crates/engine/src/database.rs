@@ -29,6 +29,11 @@ impl DemoDb {
         Ok(DemoDb { image })
     }
 
+    /// The serialized database every session starts from.
+    pub fn image(&self) -> &[u8] {
+        &self.image
+    }
+
     /// A new connection holding its own copy of the seeded database.
     pub fn fresh(&self, limits: Limits) -> Result<Session, EngineError> {
         let mut conn = Connection::open_in_memory().map_err(sql_error)?;
@@ -54,7 +59,7 @@ impl DemoDb {
 }
 
 /// What a statement did: the rows it returned, or how many rows it changed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Rows(Table),
     Changed(usize),

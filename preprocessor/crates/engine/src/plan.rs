@@ -225,7 +225,7 @@ impl fmt::Display for ReplayError {
 
 /// What a step gave when it ran as the plan expects: its outcome, or the refusal
 /// the plan expects.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Replayed {
     Ran(Outcome),
     Refused(String),

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod project;
 pub mod render;
 pub mod replay;
+pub mod replay_cache;
 pub mod rosetta;
 pub mod runner;
 pub mod scan;

@@ -13,6 +13,7 @@ use crate::render::{
     DATA_DIR,
 };
 use crate::replay;
+use crate::replay_cache::ReplayCache;
 use crate::rosetta::{self, Target as RosettaTarget};
 use crate::syntax::{BenchChart, Compare, SchemaView, Snippet, SqlRun, UpgradeScope};
 use crate::targets::Target;
@@ -30,6 +31,8 @@ pub struct Pages<'a> {
     chapters: &'a [ChapterText],
     found: &'a [Found],
     captures: &'a Captures,
+    /// Replays an earlier build checked, by capture checksum and side.
+    replays: &'a ReplayCache,
     tables: Vec<TableInfo>,
     rosetta: HashMap<&'a str, RosettaTarget<'a>>,
     /// What the previous stack did differently, by comparison id: the sides that
@@ -47,6 +50,7 @@ impl<'a> Pages<'a> {
         chapters: &'a [ChapterText],
         found: &'a [Found],
         captures: &'a Captures,
+        replays: &'a ReplayCache,
         mdbook_version: &'a str,
     ) -> Result<Pages<'a>, Diagnostics> {
         let tables = project.db.tables().map_err(|e| {
@@ -109,6 +113,7 @@ impl<'a> Pages<'a> {
             found,
             upgrade_pages,
             captures,
+            replays,
             tables,
             changes,
             rosetta: rosetta_targets(chapters, found, captures, project),
@@ -337,7 +342,8 @@ impl<'a> Pages<'a> {
     }
 
     /// The sections `sides` of a capture replayed on the build's SQLite, in that
-    /// order.
+    /// order, or as an earlier build with the same engine replayed them
+    /// (`replay_cache`).
     fn replay(
         &self,
         path: &Path,
@@ -349,21 +355,30 @@ impl<'a> Pages<'a> {
         let settings = &self.project.settings;
         sides
             .iter()
-            .map(|&side| (&compare.sections[side], &capture.sections[side]))
-            .map(|(section, captured)| {
-                replay::replay_section(&self.project.db, settings.engine_limits(), captured)
-                    .map_err(|e| {
-                        vec![Diagnostic::new(
-                            path,
-                            section.line,
-                            format!(
-                                "`{}`, section `{}`{}: {e}",
-                                compare.id,
-                                section.kind.key(),
-                                self.on(target)
-                            ),
-                        )]
-                    })
+            .map(|&side| {
+                if let Some(replayed) = self.replays.get(capture, side) {
+                    return Ok(replayed);
+                }
+                let section = &compare.sections[side];
+                let replayed = replay::replay_section(
+                    &self.project.db,
+                    settings.engine_limits(),
+                    &capture.sections[side],
+                )
+                .map_err(|e| {
+                    vec![Diagnostic::new(
+                        path,
+                        section.line,
+                        format!(
+                            "`{}`, section `{}`{}: {e}",
+                            compare.id,
+                            section.kind.key(),
+                            self.on(target)
+                        ),
+                    )]
+                })?;
+                self.replays.put(capture, side, &replayed);
+                Ok(replayed)
             })
             .collect()
     }

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
 use crate::pages::Pages;
 use crate::render::{data_file_name, DataFile, DATA_DIR};
+use crate::replay_cache::{ReplayCache, Reuse};
 use crate::syntax::Snippet;
 use crate::targets::Targets;
 use crate::timing;
@@ -126,9 +127,13 @@ impl Project {
     ) -> Result<usize, Diagnostics> {
         let found = find_snippets(chapters)?;
         timing::lap("scan");
-        let captures = self.store().ensure(chapters, &found, mode)?;
+        let (captures, replays) = rayon::join(
+            || self.store().ensure(chapters, &found, mode),
+            || ReplayCache::open(&self.paths.root, &self.db, self.settings.engine_limits()),
+        );
+        let captures = captures?;
         timing::lap("captures");
-        let pages = Pages::new(self, chapters, &found, &captures, mdbook_version)?;
+        let pages = Pages::new(self, chapters, &found, &captures, &replays, mdbook_version)?;
         timing::lap("upgrade");
         // Each snippet replays on its own database: they render independently.
         let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
@@ -159,19 +164,40 @@ impl Project {
             .keys()
             .map(|&chapter| (chapter, data_file_name(&chapters[chapter].path)))
             .collect();
-        // The data files and the chapters' new text do not depend on each other.
+        // The data files, the chapters' new text and the kept replays do not depend
+        // on each other.
         let (written, ()) = rayon::join(
             || match data_root {
                 Some(src) => write_data_files(&src.join(DATA_DIR), data, &names),
                 None => Ok(()),
             },
-            || splice(chapters, replacements),
+            || {
+                splice(chapters, replacements);
+                report_reuse(replays.save());
+            },
         );
         written?;
         timing::lap("data files and splice");
         // The captures are freed on the thread pool while the book is written back.
         rayon::spawn(move || drop(captures));
         Ok(count)
+    }
+}
+
+/// Says how many replays the build took from the cache (a build that reuses a check
+/// says so), or why the cache could not be written (the build goes on: the next one
+/// replays again).
+fn report_reuse(saved: Result<Reuse, String>) {
+    match saved {
+        Ok(Reuse { reused: 0, .. }) => {}
+        Ok(Reuse { reused, replayed }) => eprintln!(
+            "ormcompare: {reused} of {} replays reused from {}/ (checked by an earlier build \
+             of the same captures with this binary, database and limits); delete it to \
+             replay every side",
+            reused + replayed,
+            crate::replay_cache::DIR
+        ),
+        Err(e) => eprintln!("ormcompare: the replays were not kept for the next build: {e}"),
     }
 }
 
