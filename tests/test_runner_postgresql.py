@@ -347,3 +347,28 @@ def test_asyncpg_used_directly(run: Any) -> None:
     assert statements[-1]["columns"] == ["id", "city"]
     assert statements[-1]["rows"] == [[1, "Paris"], [2, "Lyon"], [3, "Nice"]]
     assert section["result"]["rows"] == [[1, "Paris"], [2, "Lyon"], [3, "Nice"]]
+
+
+def test_a_server_made_from_nothing_and_one_from_the_snapshot_answer_the_same(
+    tmp_path: Any,
+) -> None:
+    """The first run of a stack makes the server and saves it; the next starts from
+    the copy. Both give the same bytes, and neither leaves a folder behind."""
+    request = json.dumps(_request({"atomic": SNIPPETS["atomic"], "stream": SNIPPETS["stream"]}))
+    env = {**_env(), "ORMCOMPARE_PG_SNAPSHOTS": str(tmp_path)}
+    answers = []
+    for _ in range(2):
+        before = _server_folders()
+        done = subprocess.run(
+            [sys.executable, "-m", "orm_runner"],
+            input=request.encode(),
+            capture_output=True,
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=180,
+            check=True,
+        )
+        assert _server_folders() - before == set(), "a folder was left behind"
+        answers.append(sorted(done.stdout.splitlines()[1:]))
+    assert len(list(tmp_path.iterdir())) == 1, "one snapshot, made by the first run"
+    assert answers[0] == answers[1]

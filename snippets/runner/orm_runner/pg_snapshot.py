@@ -26,6 +26,8 @@ from pathlib import Path
 
 from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE, POSTGRESQL_SEQUENCES_FILE
 
+# Where the snapshots are kept, when not in the stack's environment (tests).
+SNAPSHOTS_VARIABLE = "ORMCOMPARE_PG_SNAPSHOTS"
 # What the server writes while it runs, which a saved copy must not carry.
 _RUNTIME_FILES = ("log", ".handle_pids.json", "postmaster.pid", "postmaster.opts")
 
@@ -36,7 +38,7 @@ def folder(maker: Path) -> Path | None:
     digest = hashlib.sha256(importlib.metadata.version("pgserver").encode())
     for path in (POSTGRESQL_SCHEMA_FILE, FIXTURES_FILE, POSTGRESQL_SEQUENCES_FILE, maker):
         digest.update(b"\0" + path.read_bytes())
-    parent = Path(sys.prefix) / "var" / "ormcompare-pg"
+    parent = Path(os.environ.get(SNAPSHOTS_VARIABLE) or Path(sys.prefix) / "var" / "ormcompare-pg")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError:

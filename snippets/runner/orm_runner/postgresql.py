@@ -28,6 +28,7 @@ on the role), and its temporary files are capped (``temp_file_limit``).
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -127,6 +128,9 @@ class Cluster:
             server = _pgserver(build, self.folder, cleanup_mode="stop")
             self._initialise(str(build))
             server.cleanup()
+            # pgserver forgets its exit handler only in "delete" mode: left in place,
+            # it would take its lock again at exit and leave a folder behind.
+            atexit.unregister(server._cleanup)
             pg_snapshot.save(build, snapshot)
             shutil.rmtree(build, ignore_errors=True)
         if snapshot is not None:
