@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from orm_runner import pg_recording, pg_snapshot
+from orm_runner.environment import environment_kept
 from orm_runner.paths import FIXTURES_FILE, POSTGRESQL_SCHEMA_FILE, POSTGRESQL_SEQUENCES_FILE
 
 # The role the ORMs log in as, and the template every section's database copies.
@@ -230,19 +231,12 @@ def _pgserver(data: Path, folder: Path, cleanup_mode: str) -> Any:
     """pgserver's server on ``data`` (``initdb`` first, when the folder is empty)."""
     # initdb takes its collation from the environment: byte order, like SQLite's.
     # pgserver keeps a lock file in the user's runtime folder: this run's own.
-    saved = {name: os.environ.get(name) for name in ("LC_ALL", "LANG", "XDG_RUNTIME_DIR")}
-    os.environ["LC_ALL"] = "C.UTF-8"
-    os.environ["XDG_RUNTIME_DIR"] = str(folder)
-    try:
+    with environment_kept("LC_ALL", "LANG", "XDG_RUNTIME_DIR"):
+        os.environ["LC_ALL"] = "C.UTF-8"
+        os.environ["XDG_RUNTIME_DIR"] = str(folder)
         import pgserver
 
         return pgserver.get_server(data, cleanup_mode=cleanup_mode)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _memory_folder() -> str | None:

@@ -13,13 +13,13 @@ set-up runs, on the database the section records.
 """
 
 import asyncio
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
 from orm_runner import database
+from orm_runner.environment import environment_kept
 from orm_runner.recording import RecordingConnection
 from orm_runner.sections.base import SectionContext, listed_models, namespace, sqlite_only
 from orm_runner.tables import Rows, attributes_set_besides, instance_label
@@ -109,19 +109,6 @@ async def _stop(context: Any) -> None:
         context.apps.clear()
 
 
-@contextmanager
-def _environment_kept() -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in _ENVIRONMENT}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 class TortoiseSection:
     name = "tortoise"
 
@@ -141,7 +128,7 @@ class TortoiseSection:
             # The context is entered before the loop starts: the loop copies the current
             # context into its own, so the section's plain code and its coroutines both
             # see it.
-            with _environment_kept(), context, asyncio.Runner() as loop:
+            with environment_kept(*_ENVIRONMENT), context, asyncio.Runner() as loop:
                 try:
                     loop.run(_start(context, connection))
                     names = listed_models(MODELS_MODULE)
