@@ -17,9 +17,12 @@ use std::fmt::Write;
 /// and line breaks as character references (`&#10;`, `&#13;`), which read as the
 /// same characters.
 pub fn escape(s: &str) -> String {
-    html_escape::encode_quoted_attribute(s)
-        .replace('\n', "&#10;")
-        .replace('\r', "&#13;")
+    let escaped = html_escape::encode_quoted_attribute(s);
+    // Most values hold no line break: no second and third copy for them.
+    if !escaped.contains(['\n', '\r']) {
+        return escaped.into_owned();
+    }
+    escaped.replace('\n', "&#10;").replace('\r', "&#13;")
 }
 
 /// How much of a result a page shows.

@@ -9,7 +9,7 @@
 //! so a capture edited by hand, emptied or cut short is found and re-made. The
 //! statements' rows are checked again when the build replays them (`replay`).
 
-use crate::inputs::sha256_hex;
+use crate::inputs::sha256_hex_of;
 use crate::syntax::Compare;
 use demo_engine::{Table, Value};
 use serde::{Deserialize, Serialize};
@@ -151,14 +151,19 @@ impl Capture {
             versions: &'a BTreeMap<String, String>,
             sections: &'a [SectionCapture],
         }
-        let content = serde_json::to_vec(&Content {
+        let content = Content {
             id: &self.id,
             input_hash: &self.input_hash,
             versions: &self.versions,
             sections: &self.sections,
+        };
+        // Hashed as it is written: the JSON of every capture would be megabytes
+        // allocated only to be hashed.
+        sha256_hex_of(|out| {
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+            serde_json::to_writer(&mut buffered, &content).expect("a capture serializes");
+            std::io::Write::flush(&mut buffered).expect("hashing cannot fail");
         })
-        .expect("a capture serializes");
-        sha256_hex(&content)
     }
 
     /// Why the capture cannot be used for `compare`: it was made for other sections,

@@ -60,7 +60,7 @@ impl Preprocessor for OrmCompare {
         });
         let rendered = result?;
         // For scripts/bench: the preprocessor's own work, without mdBook's.
-        if std::env::var_os(crate::timing::VARIABLE).is_some() {
+        if crate::timing::enabled() {
             eprintln!(
                 "ormcompare-timing: {rendered} blocks in {:.3} ms",
                 started.elapsed().as_secs_f64() * 1000.0

@@ -27,6 +27,11 @@ fn laps() -> Option<&'static Mutex<Laps>> {
     .as_ref()
 }
 
+/// Whether timing is on (`VARIABLE` is set).
+pub fn enabled() -> bool {
+    laps().is_some()
+}
+
 /// Starts the clock (the first phase runs from here).
 pub fn start() {
     let _ = laps();
