@@ -76,6 +76,11 @@ class BookCopy:
         return Build(done.returncode, done.stderr)
 
     def html(self, page: str, dest: str = "book") -> str:
+        """The page as a browser holds it once loaded: islands made into HTML."""
+        return as_loaded(self.raw_html(page, dest))
+
+    def raw_html(self, page: str, dest: str = "book") -> str:
+        """The page's bytes as served."""
         return (self.root / dest / page).read_text(encoding="utf-8")
 
     def page_of(self, name: str, text: str) -> str:
@@ -92,6 +97,30 @@ class BookCopy:
             text=True,
             timeout=600,
         )
+
+
+# A panel's view as the build writes it (preprocessor/.../islands.rs): the <pre>
+# elements the search index reads, then the view's HTML as a script's text, each
+# "<" written as a backtick, with an <ormc-s> slot where each <pre> goes back.
+_ISLAND = re.compile(
+    r'((?:<pre class="ormc-(?:code|sql)(?: [^"]*)?">(?:(?!</pre>).)*</pre>\s*)*)'
+    r'<script type="text/html" class="ormc-island">(.*?)</script><script>ormcIsland\(\)</script>',
+    re.S,
+)
+_KEPT = re.compile(r'<pre class="ormc-(?:code|sql)(?: [^"]*)?">.*?</pre>', re.S)
+
+
+def as_loaded(html: str) -> str:
+    """`html` with each island replaced by its elements, as theme/head.hbs does in
+    the page (the browser tests check the page itself)."""
+
+    def load(island: re.Match[str]) -> str:
+        kept = _KEPT.findall(island.group(1))
+        parts = island.group(2).replace("`", "<").split("<ormc-s></ormc-s>")
+        assert len(parts) == len(kept) + 1, "an island's slots and the <pre>s before it differ"
+        return "".join(part + (kept[i] if i < len(kept) else "") for i, part in enumerate(parts))
+
+    return _ISLAND.sub(load, html)
 
 
 def compare_ids(markdown: str) -> list[str]:

@@ -199,6 +199,44 @@ def test_mdbook_features_keep_working(book: BookCopy) -> None:
     assert "eager" in index.lower()
 
 
+def search_index_text(book: BookCopy) -> str:
+    """Every section's text in mdBook's search index, joined."""
+    script = next((book.root / "book").glob("searchindex*.js")).read_text(encoding="utf-8")
+    quoted = script[script.index("JSON.parse('") + len("JSON.parse('") : script.rindex("')")]
+    index = json.loads(quoted.replace("\\'", "'").replace("\\\\", "\\"))
+    docs = index["index"]["documentStore"]["docs"].values()
+    return " ".join(" ".join(doc.get("body", "").split()) for doc in docs)
+
+
+def test_the_search_index_holds_the_code_and_each_statement_once(book: BookCopy) -> None:
+    text = search_index_text(book)
+    # Long statements carry a second class (`ormc-sql ormc-long`).
+    pre = r'<pre class="ormc-(sql|code)(?: [^"]*)?"><code class="language-\w+">(.*?)</code>'
+    shown: set[tuple[str, str]] = set()
+    read: list[tuple[str, str]] = []
+    for chapter in chapters():
+        name = chapter.with_suffix(".html").name
+        # What the reader sees, and what mdBook reads: the page's bytes outside islands.
+        for page, into in ((book.html(name), shown), (book.raw_html(name), None)):
+            blocks = re.split(r'(?=<div class="ormc )', page)
+            panels = [b for b in blocks if b.startswith('<div class="ormc ormc-compare"')]
+            for kind, html in (found for p in panels for found in re.findall(pre, p, re.S)):
+                found = (kind, " ".join(unescape(html).split()))
+                shown.add(found) if into is not None else read.append(found)
+    statements = {words for kind, words in shown if kind == "sql"}
+    assert len(statements) > 500
+    # Each distinct piece of code and statement once, where the book first shows it.
+    assert {found for found in shown if found[0] == "code"} <= set(read)
+    assert len(read) == len(set(read))
+    read_statements = [words for kind, words in read if kind == "sql"]
+    assert sorted(read_statements) == sorted(statements)
+    for _, words in read:
+        assert words in text, f"not in the search index: {words[:80]}"
+    # What the panels answer with stays out: the first result of the N+1 chapter.
+    assert "Ada Lovelace 2 Alan Turing" not in text
+    assert "Ada Lovelace" in text
+
+
 def test_two_builds_give_identical_html(book: BookCopy) -> None:
     # The second build reuses the replays the first one checked, and says so; without
     # the cache, every side is replayed again. Both give the same book.

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod files;
 pub mod grouping;
 pub mod inputs;
+pub mod islands;
 pub mod kinds;
 pub mod mdbook;
 pub mod pages;

@@ -9,6 +9,7 @@ use crate::config::{Paths, Settings};
 use crate::data_files;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
+use crate::islands;
 use crate::pages::Pages;
 use crate::render::{data_file_name, DataFile, DATA_DIR};
 use crate::replay_cache::{ReplayCache, Reuse};
@@ -17,7 +18,7 @@ use crate::targets::Targets;
 use crate::timing;
 use demo_engine::DemoDb;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -142,9 +143,13 @@ impl Project {
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
         // Each chapter's panels' data, by id, in one file.
         let mut data: BTreeMap<usize, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+        // The code and statements left for mdBook to index so far, in book order
+        // (`islands`).
+        let mut indexed = HashSet::new();
         for (item, result) in found.iter().zip(rendered) {
             match result {
                 Ok((html, panel)) => {
+                    let html = islands::settle(&html, &mut indexed);
                     replacements.push((item.chapter, item.range.clone(), html));
                     if let (Some(panel), Snippet::Compare(compare)) = (panel, &item.snippet) {
                         data.entry(item.chapter)

@@ -102,6 +102,19 @@ pub(crate) fn plan_island(out: &mut String, plans: &[Plan]) {
     json_island(out, "ormc-plans", &json);
 }
 
+/// Writes `html` as an island (see `crate::islands`): carried by the page and made
+/// into elements as it loads, but not read by mdBook's search index. HTML that
+/// could end its script early is written as it is.
+pub(crate) fn island(out: &mut String, html: &str) {
+    if crate::islands::can_hold(html) {
+        out.push_str(crate::islands::OPEN);
+        out.push_str(&crate::islands::encode(html));
+        out.push_str(crate::islands::CLOSE);
+    } else {
+        out.push_str(html);
+    }
+}
+
 /// A label of the page's own (not the book's content): "Returned 5 rows", "Exact
 /// SQL sent", a statement's number. Its text is an attribute that CSS shows
 /// (`.ormc-ui::before`, theme/ormcompare.css), and a summary or button names

@@ -1,7 +1,7 @@
 //! What changes between the stacks, on the page: the marker on a panel's side and
 //! the generated "What changes when you upgrade" page. Both draw the same diff.
 
-use super::{esc, ui};
+use super::{esc, island, ui};
 use crate::upgrade::{Line, Said, SideChange, Span};
 use std::fmt::Write;
 
@@ -175,9 +175,12 @@ pub fn render_upgrade_page(
     for chapter in chapters {
         // A Markdown heading; its text is the chapter's title as its `# ` line has it.
         let _ = write!(out, "## {}\n\n", chapter.title);
+        // The entries repeat the panels' statements, which the search index reads
+        // there: here they are carried (`crate::islands`), one island a chapter.
+        let mut items = String::new();
         for compare in &chapter.compares {
             let _ = write!(
-                out,
+                items,
                 "<div class=\"ormc-upgrade-item\" id=\"{}\"><h3><a href=\"{}\">{}</a> <code class=\"ormc-upgrade-id\">{}</code></h3>",
                 esc(&format!("up-{}", compare.id)),
                 esc(&compare.href),
@@ -187,18 +190,21 @@ pub fn render_upgrade_page(
             for (library, change) in &compare.sides {
                 let (before, now) = &change.versions;
                 let _ = write!(
-                    out,
+                    items,
                     "<section class=\"ormc-upgrade-side\"><p><strong>{} {} → {}:</strong> {}</p>",
                     esc(library),
                     esc(before),
                     esc(now),
                     esc(&change.headlines(Said::Upgrading).join(" · "))
                 );
-                render_change(&mut out, change);
-                out.push_str("</section>");
+                render_change(&mut items, change);
+                items.push_str("</section>");
             }
-            out.push_str("</div>\n\n");
+            items.push_str("</div>");
         }
+        out.push_str("<div class=\"ormc-upgrade-chapter\">");
+        island(&mut out, &items);
+        out.push_str("</div>\n\n");
     }
     out
 }
@@ -259,18 +265,20 @@ mod tests {
                 sides: vec![("Django", change())],
             }],
         }];
-        let page = render_upgrade_page(&chapters, ("previous", "current"), 30);
+        let written = render_upgrade_page(&chapters, ("previous", "current"), 30);
+        // Each chapter's entries are one raw HTML block: no blank line inside it.
+        for block in written.split("\n\n").filter(|b| b.starts_with('<')) {
+            assert!(block.split('\n').all(|l| !l.trim().is_empty()), "{block}");
+        }
+        // Read as the page will, once its island is made into elements.
+        let page = crate::islands::load(&written);
         assert!(page.starts_with(
             "<p class=\"ormc-upgrade-summary\"><strong>1 of the book's 30 comparisons</strong> \
              differ here, in 1 chapter.</p>\n\n## Bulk `loading`\n\n\
-             <div class=\"ormc-upgrade-item\" id=\"up-bulk-x\">"
+             <div class=\"ormc-upgrade-chapter\"><div class=\"ormc-upgrade-item\" id=\"up-bulk-x\">"
         ));
         assert!(page.contains("<a href=\"bulk.html#cmp-bulk-x\">Batches</a>"));
         assert!(page.contains("Django 5.2.19 → 6.1.3:</strong> 2 queries, was 3"));
-        // Each item is one raw HTML block: no blank line inside it.
-        for block in page.split("\n\n").filter(|b| b.starts_with('<')) {
-            assert!(!block.contains('\n'), "{block}");
-        }
     }
 
     #[test]
