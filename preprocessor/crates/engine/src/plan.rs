@@ -279,6 +279,47 @@ impl Session {
         Ok(())
     }
 
+    /// Whether replaying `plan` left this session as a fresh one with the same
+    /// set-up would be, so that it can replay another plan with that set-up (the
+    /// build keeps such sessions: a fresh copy of the database costs more than most
+    /// replays). That holds when the set-up can run again (PRAGMAs and SELECTs),
+    /// every step only read (SQLite prepared it read-only, and it is a query or
+    /// transaction control, not a PRAGMA that changes the connection), and no
+    /// transaction is left open.
+    pub fn left_as_found(&self, plan: &Plan) -> bool {
+        const SET_UP: [&str; 2] = ["PRAGMA", "SELECT"];
+        const READS: [&str; 9] = [
+            "SELECT",
+            "WITH",
+            "VALUES",
+            "BEGIN",
+            "COMMIT",
+            "END",
+            "ROLLBACK",
+            "SAVEPOINT",
+            "RELEASE",
+        ];
+        let first_word = |sql: &str| {
+            let word: String = sql
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            word.to_ascii_uppercase()
+        };
+        let conn = self.connection();
+        plan.setup
+            .iter()
+            .all(|step| SET_UP.contains(&first_word(&step.sql).as_str()))
+            && plan.steps.iter().all(|step| {
+                READS.contains(&first_word(&step.sql).as_str())
+                    && conn
+                        .prepare_cached(&step.sql)
+                        .is_ok_and(|statement| statement.readonly())
+            })
+            && conn.is_autocommit()
+    }
+
     fn expect(&mut self, step: &Step) -> Result<Replayed, String> {
         match (self.run_step(step), &step.refused) {
             (Ok(outcome), None) => Ok(Replayed::Ran(outcome)),
@@ -377,6 +418,46 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.step, Some(0));
         assert!(error.message.contains("but ran"), "{error}");
+    }
+
+    #[test]
+    fn only_a_session_that_only_read_is_left_as_found() {
+        let read = Plan {
+            setup: vec![step(
+                "PRAGMA foreign_keys = ON",
+                serde_json::json!([]),
+                None,
+            )],
+            steps: vec![
+                step("BEGIN", serde_json::json!([]), None),
+                step("SELECT count(*) FROM c", serde_json::json!([]), None),
+                step("COMMIT", serde_json::json!([]), None),
+            ],
+        };
+        let mut s = session();
+        s.replay(&read, 3, |_, _, _| Ok(())).unwrap();
+        assert!(s.left_as_found(&read));
+        let with = |sql: &str| Plan {
+            steps: vec![step(sql, serde_json::json!([]), None)],
+            ..read.clone()
+        };
+        for changes in [
+            "INSERT INTO p VALUES (7)",
+            "WITH x AS (SELECT 8) INSERT INTO p SELECT * FROM x",
+            "CREATE TEMP TABLE t (a)",
+            "PRAGMA foreign_keys = OFF",
+            "BEGIN",
+        ] {
+            let plan = with(changes);
+            let mut s = session();
+            s.replay(&plan, 1, |_, _, _| Ok(())).unwrap();
+            assert!(!s.left_as_found(&plan), "{changes}");
+        }
+        let odd_setup = Plan {
+            setup: vec![step("CREATE TEMP TABLE t (a)", serde_json::json!([]), None)],
+            steps: vec![],
+        };
+        assert!(!session().left_as_found(&odd_setup));
     }
 
     #[test]

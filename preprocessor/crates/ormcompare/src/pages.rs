@@ -42,6 +42,8 @@ pub struct Pages<'a> {
     upgrade_pages: Vec<(UpgradeScope, &'a Path)>,
     mdbook_version: &'a str,
     page: PageContext,
+    /// Sessions on the demo database for the replays.
+    sessions: replay::Sessions<'a>,
 }
 
 impl<'a> Pages<'a> {
@@ -119,6 +121,7 @@ impl<'a> Pages<'a> {
             rosetta: rosetta_targets(chapters, found, captures, project),
             mdbook_version,
             page,
+            sessions: replay::Sessions::new(&project.db, settings.engine_limits()),
         })
     }
 
@@ -352,7 +355,6 @@ impl<'a> Pages<'a> {
         capture: &Capture,
         sides: &[usize],
     ) -> Result<Vec<Vec<Replayed>>, Vec<Diagnostic>> {
-        let settings = &self.project.settings;
         sides
             .iter()
             .map(|&side| {
@@ -360,23 +362,19 @@ impl<'a> Pages<'a> {
                     return Ok(replayed);
                 }
                 let section = &compare.sections[side];
-                let replayed = replay::replay_section(
-                    &self.project.db,
-                    settings.engine_limits(),
-                    &capture.sections[side],
-                )
-                .map_err(|e| {
-                    vec![Diagnostic::new(
-                        path,
-                        section.line,
-                        format!(
-                            "`{}`, section `{}`{}: {e}",
-                            compare.id,
-                            section.kind.key(),
-                            self.on(target)
-                        ),
-                    )]
-                })?;
+                let replayed = replay::replay_section(&self.sessions, &capture.sections[side])
+                    .map_err(|e| {
+                        vec![Diagnostic::new(
+                            path,
+                            section.line,
+                            format!(
+                                "`{}`, section `{}`{}: {e}",
+                                compare.id,
+                                section.kind.key(),
+                                self.on(target)
+                            ),
+                        )]
+                    })?;
                 self.replays.put(capture, side, &replayed);
                 Ok(replayed)
             })

@@ -7,7 +7,9 @@
 
 use crate::capture::{SectionCapture, Statement};
 use demo_engine::plan::{Plan, Replayed, Step};
-use demo_engine::{DemoDb, Limits, Outcome, Table};
+use demo_engine::{DemoDb, Limits, Outcome, Session, Table};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 pub use demo_engine::plan::short;
 
@@ -25,16 +27,78 @@ pub fn plan_of(section: &SectionCapture) -> Plan {
     }
 }
 
-/// Replays a side on a fresh copy of the demo database and returns what each of its
-/// statements gave, with the rows checked against the capture. The error names the
-/// statement (1-based) and what went wrong.
-pub fn replay_section(
-    db: &DemoDb,
+/// Sessions on the demo database for replays. A fresh copy of the database costs a
+/// copy of its pages and, at its first statement, a parse of its whole schema: a
+/// fifth of a cold build's work. Most sides only read, and leave their session as
+/// they found it (`Session::left_as_found`): those sessions are kept, by their
+/// set-up, for the next side with the same set-up.
+pub struct Sessions<'a> {
+    db: &'a DemoDb,
     limits: Limits,
+    idle: Mutex<HashMap<String, Vec<Session>>>,
+}
+
+impl<'a> Sessions<'a> {
+    pub fn new(db: &'a DemoDb, limits: Limits) -> Sessions<'a> {
+        Sessions {
+            db,
+            limits,
+            idle: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(plan: &Plan) -> String {
+        serde_json::to_string(&plan.setup).expect("steps serialize")
+    }
+
+    /// A session for `plan`: one a replay with the same set-up left as it found it,
+    /// or a fresh one.
+    fn take(&self, plan: &Plan) -> Result<Session, String> {
+        let kept = self
+            .idle
+            .lock()
+            .expect("never poisoned")
+            .get_mut(&Self::key(plan))
+            .and_then(Vec::pop);
+        match kept {
+            Some(session) => Ok(session),
+            None => self.db.fresh(self.limits).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Keeps `session` for the next replay if `plan` left it as it found it.
+    fn give_back(&self, plan: &Plan, session: Session) {
+        if session.left_as_found(plan) {
+            self.idle
+                .lock()
+                .expect("never poisoned")
+                .entry(Self::key(plan))
+                .or_default()
+                .push(session);
+        }
+    }
+
+    /// How many sessions wait for a replay.
+    pub fn idle(&self) -> usize {
+        self.idle
+            .lock()
+            .expect("never poisoned")
+            .values()
+            .map(Vec::len)
+            .sum()
+    }
+}
+
+/// Replays a side on the demo database as it was built (a fresh copy, or a session
+/// a replay left as it found it) and returns what each of its statements gave, with
+/// the rows checked against the capture. The error names the statement (1-based)
+/// and what went wrong.
+pub fn replay_section(
+    sessions: &Sessions<'_>,
     section: &SectionCapture,
 ) -> Result<Vec<Replayed>, String> {
     let plan = plan_of(section);
-    let mut session = db.fresh(limits).map_err(|e| e.to_string())?;
+    let mut session = sessions.take(&plan)?;
     let mut replayed = Vec::with_capacity(plan.steps.len());
     session
         .replay(&plan, plan.steps.len(), |index, _, outcome| {
@@ -49,6 +113,7 @@ pub fn replay_section(
             Ok(())
         })
         .map_err(|e| e.to_string())?;
+    sessions.give_back(&plan, session);
     Ok(replayed)
 }
 
@@ -136,7 +201,7 @@ mod tests {
             stdout: String::new(),
             error: None,
         };
-        replay_section(&db, LIMITS, &section)
+        replay_section(&Sessions::new(&db, LIMITS), &section)
     }
 
     fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
@@ -155,6 +220,45 @@ mod tests {
             "total_rows": rows.as_ref().map(Vec::len),
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_session_that_only_read_is_kept_for_the_next_side_with_the_same_set_up() {
+        let db = DemoDb::build(SCHEMA, "").unwrap();
+        let sessions = Sessions::new(&db, LIMITS);
+        let side = |setup: Vec<Statement>, statements: Vec<Statement>| SectionCapture {
+            kind: "django".into(),
+            query_count: statements.len(),
+            setup,
+            statements,
+            result: None,
+            stdout: String::new(),
+            error: None,
+        };
+        let keys_on = || vec![sent("PRAGMA foreign_keys = ON", None)];
+        let read = || vec![sent("PRAGMA foreign_keys", Some(vec![1.into()]))];
+        replay_section(&sessions, &side(keys_on(), vec![])).unwrap();
+        assert_eq!(sessions.idle(), 1);
+        // Taken by the next side with that set-up, and given back.
+        replay_section(&sessions, &side(keys_on(), vec![])).unwrap();
+        assert_eq!(sessions.idle(), 1);
+        // Another set-up gets a fresh session: foreign keys are off there.
+        let error = replay_section(&sessions, &side(vec![], read())).unwrap_err();
+        assert!(error.contains("different rows"), "{error}");
+        // A side that wrote is not kept, and the next one starts from the database
+        // as it was built.
+        let write = side(keys_on(), vec![insert("x".into(), None)]);
+        assert_eq!(
+            replay_section(&sessions, &write).unwrap(),
+            vec![Replayed::Ran(Outcome::Changed(1))]
+        );
+        assert_eq!(sessions.idle(), 0);
+        // (`sent` names its one column foreign_keys.)
+        let count = sent(
+            "SELECT count(*) AS foreign_keys FROM t",
+            Some(vec![0.into()]),
+        );
+        replay_section(&sessions, &side(keys_on(), vec![count])).unwrap();
     }
 
     #[test]

@@ -89,8 +89,10 @@ proptest! {
             let _ = capture.unsound_for(&compare);
             let db = DemoDb::build(SCHEMA, FIXTURES).unwrap();
             let limits = Limits { max_rows: 50, max_steps: 1_000_000 };
+            // One set of sessions for all: a kept session must not make a replay panic.
+            let sessions = mdbook_ormcompare::replay::Sessions::new(&db, limits);
             for section in &capture.sections {
-                let _ = mdbook_ormcompare::replay::replay_section(&db, limits, section);
+                let _ = mdbook_ormcompare::replay::replay_section(&sessions, section);
             }
         }
     }
