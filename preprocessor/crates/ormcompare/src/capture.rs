@@ -169,6 +169,12 @@ impl Capture {
     /// Why the capture cannot be used for `compare`: it was made for other sections,
     /// or its content was changed after it was made. `None` when it is sound.
     pub fn unsound_for(&self, compare: &Compare) -> Option<String> {
+        self.unfit_for(compare).or_else(|| self.altered())
+    }
+
+    /// Why the capture cannot be used for `compare` as its sections read (the
+    /// cheap half of `unsound_for`).
+    pub fn unfit_for(&self, compare: &Compare) -> Option<String> {
         let kinds: Vec<&str> = self.sections.iter().map(|s| s.kind.as_str()).collect();
         let expected: Vec<&str> = compare.sections.iter().map(|s| s.kind.key()).collect();
         if kinds != expected {
@@ -191,10 +197,13 @@ impl Capture {
                 section.count_queries()
             ));
         }
-        if self.checksum != self.content_checksum() {
-            return Some("was changed after it was made (its checksum does not match)".into());
-        }
         None
+    }
+
+    /// Why the content no longer matches its checksum, if it does not.
+    pub fn altered(&self) -> Option<String> {
+        (self.checksum != self.content_checksum())
+            .then(|| "was changed after it was made (its checksum does not match)".into())
     }
 }
 
@@ -262,8 +271,12 @@ pub fn capture_path(captures_dir: &Path, id: &str) -> PathBuf {
 
 /// `None` when there is no capture yet; `Err` when the file cannot be read or parsed.
 pub fn read(captures_dir: &Path, id: &str) -> Result<Option<Capture>, String> {
-    let path = capture_path(captures_dir, id);
-    let text = match std::fs::read_to_string(&path) {
+    read_file(&capture_path(captures_dir, id))
+}
+
+/// `read`, from the capture's file.
+pub fn read_file(path: &Path) -> Result<Option<Capture>, String> {
+    let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot be read: {e}")),

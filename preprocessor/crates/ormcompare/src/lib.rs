@@ -17,6 +17,7 @@ pub mod islands;
 pub mod kinds;
 pub mod mdbook;
 pub mod pages;
+pub mod preload;
 pub mod project;
 pub mod render;
 pub mod replay;

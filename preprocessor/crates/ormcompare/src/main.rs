@@ -77,6 +77,11 @@ fn main() -> ExitCode {
 
 fn preprocess() -> anyhow::Result<()> {
     timing::start();
+    // mdBook runs its preprocessors in the book's root.
+    if let Ok(root) = std::env::current_dir() {
+        mdbook_ormcompare::preload::start(&root);
+    }
+    timing::lap("preload");
     // Read whole, then parsed from the bytes: serde_json reading from a stream
     // tracks lines and columns byte by byte, which was the slowest part of a build.
     let mut input = Vec::new();

@@ -48,6 +48,15 @@ pub fn lap(name: &'static str) {
     }
 }
 
+/// How long the phase `name` took, when timing is on and it has ended.
+pub fn phase_ms(name: &str) -> Option<f64> {
+    let laps = laps()?.lock().expect("the timing lock is never poisoned");
+    laps.phases
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, ms)| *ms)
+}
+
 /// The phases so far, as one line, when timing is on.
 pub fn report() -> Option<String> {
     let laps = laps()?.lock().expect("the timing lock is never poisoned");
