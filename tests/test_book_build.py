@@ -63,7 +63,7 @@ def test_panels_answer_first_then_show_sql_params_and_counts(book: BookCopy) -> 
     assert 'class="ormc-params"' in panel
     assert 'class="ormc-table"' in panel
     assert 'class="language-python"' in panel
-    assert 'data-label="Returned 3 rows"' in panel
+    assert "<summary>Returned 3 rows</summary>" in panel
 
 
 def test_text_from_the_database_is_escaped(book: BookCopy) -> None:
@@ -261,7 +261,7 @@ def test_a_refusal_shown_on_purpose_renders_sqlites_words(tmp_path: Path) -> Non
         "# Refusal\n\n```sql run fails\n"
         "SELECT name FROM customers JOIN LATERAL (SELECT 1) AS l;\n```\n",
     )
-    assert re.search(r'data-label="Refused by the database"></span> [^<]*syntax error', html)
+    assert re.search(r">Refused by the database</span> [^<]*syntax error", html)
 
 
 def _sections(markdown: str, snippet_id: str) -> dict[str, str]:

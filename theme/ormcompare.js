@@ -241,7 +241,7 @@
     var block = blockOf(stmt);
     var side = stmt.closest('.ormc-side');
     var n = stmt.querySelector(':scope > .ormc-n');
-    var which = n ? n.dataset.label || n.textContent : String(Number(stmt.dataset.step) + 1);
+    var which = n ? n.textContent : String(Number(stmt.dataset.step) + 1);
     var plural = Number(stmt.dataset.steps) > 1 ? 'statements ' : 'statement ';
     var where = side ? ' (' + side.getAttribute('aria-label') + ')' :
       block.classList.contains('ormc-sqlrun') ? ' of this SQL block' : '';

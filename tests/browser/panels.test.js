@@ -62,7 +62,7 @@ test('opening a statement shows its rows (run by the engine) and its exact SQL',
 test('a bookkeeping group opens to every statement it holds, in order', async () => {
   const { page, problems } = await open('migrations.html');
   const group = page.locator('#cmp-mig-change .ormc-side[data-kind="sqlalchemy"] .ormc-bookkeeping').first();
-  const summary = await group.locator('summary').getAttribute('aria-label');
+  const summary = await group.locator('summary').textContent();
   const [, count] = summary.match(/· (\d+) statements/);
   await group.locator('summary').click();
   const items = group.locator('.ormc-stmt');
@@ -70,8 +70,6 @@ test('a bookkeeping group opens to every statement it holds, in order', async ()
   assert.equal(await items.count(), Number(count));
   const first = Number(await group.getAttribute('data-step'));
   assert.equal(await items.nth(0).locator('.ormc-n').textContent(), String(first + 1));
-  // Labels of the page's own are drawn from an attribute, out of the search index.
-  assert.equal(await group.locator('summary').textContent(), '');
   assert.match(await items.nth(0).locator('pre code').textContent(), /PRAGMA|SELECT/);
   assert.equal(await items.nth(0).getByRole('button', { name: /^Run statement \d+ \(SQLAlchemy\)$/ }).count(), 1);
   assert.deepEqual(problems, []);

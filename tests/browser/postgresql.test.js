@@ -27,7 +27,7 @@ test('the database switch shows every panel on PostgreSQL, and the choice follow
   assert.equal(await switchTo('PostgreSQL').getAttribute('aria-pressed'), 'true');
   assert.equal(await resultRows(), 0);
   assert.match(await panel.locator('.ormc-elsewhere').first().innerText(), /^On SQLite:/);
-  assert.equal(await page.locator('[data-label="sent by psycopg itself"]').count() > 0, true);
+  assert.equal(await page.locator('.ormc-note', { hasText: 'sent by psycopg itself' }).count() > 0, true);
   await panel.screenshot({ path: path.join(SHOTS, 'postgresql-switch.png') });
   assert.deepEqual(pglite(), [], 'switching loads nothing of the PostgreSQL runner');
 

@@ -116,22 +116,17 @@ pub(crate) fn island(out: &mut String, html: &str) {
 }
 
 /// A label of the page's own (not the book's content): "Returned 5 rows", "Exact
-/// SQL sent", a statement's number. Its text is an attribute that CSS shows
-/// (`.ormc-ui::before`, theme/ormcompare.css), and a summary or button names
-/// itself with it: readers, screen readers and print see it, while mdBook's search
-/// index, which reads text only, keeps to the prose, the code and the statements.
-/// (These labels repeat on every statement; indexed, they made up an eighth of
-/// what the index read, and most of a build's time is spent indexing.)
+/// SQL sent", a statement's number, as an element holding its text. Labels appear
+/// only inside islands (`island`), which mdBook's search index does not read: they
+/// repeat on every statement, and indexed they made up an eighth of what the index
+/// read.
 pub(crate) fn ui(tag: &str, class: &str, text: &str) -> String {
-    let named = if tag == "summary" {
-        format!(" aria-label=\"{}\"", esc(text))
-    } else {
+    let class = if class.is_empty() {
         String::new()
+    } else {
+        format!(" class=\"{class}\"")
     };
-    format!(
-        "<{tag} class=\"{class}ormc-ui\" data-label=\"{}\"{named}></{tag}>",
-        esc(text)
-    )
+    format!("<{tag}{class}>{}</{tag}>", esc(text))
 }
 
 /// A highlighted code block (mdBook's highlight.js picks up `language-*`). Long

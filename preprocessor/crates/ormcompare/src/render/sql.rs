@@ -148,7 +148,7 @@ pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: 
     let _ = write!(
         out,
         "<div class=\"ormc-params\">{} <code class=\"ormc-param-values\">{}</code></div>",
-        ui("span", "ormc-label ", label),
+        ui("span", "ormc-label", label),
         esc(&shown)
     );
 }
@@ -158,7 +158,7 @@ pub(crate) fn render_refused(out: &mut String, message: &str) {
     let _ = write!(
         out,
         "<div class=\"ormc-refused\">{} {}</div>",
-        ui("span", "ormc-label ", "Refused by the database"),
+        ui("span", "ormc-label", "Refused by the database"),
         esc(message)
     );
 }
@@ -217,7 +217,7 @@ mod tests {
             long.contains("<pre class=\"ormc-sql ormc-long\">"),
             "{long}"
         );
-        assert!(long.contains("data-label=\"Parameters · 2000 values\""));
+        assert!(long.contains("<summary>Parameters · 2000 values</summary>"));
         assert!(!long.contains("1999"));
     }
 
@@ -225,7 +225,7 @@ mod tests {
     fn exact_sql_is_kept_and_escaped() {
         let mut out = String::new();
         render_sql(&mut out, "select '<x>' from t where a = 1");
-        assert!(out.contains("data-label=\"Exact SQL sent\""));
+        assert!(out.contains("<summary>Exact SQL sent</summary>"));
         assert!(out.contains("&lt;x&gt;"));
         assert!(!out.contains("<x>"));
     }

@@ -3,7 +3,7 @@
 //! statements form a plan, so a Run in the page replays the ones before it.
 
 use super::sql::{render_refused, render_sql};
-use super::{esc, plan_island, PageContext};
+use super::{esc, island, plan_island, PageContext};
 use demo_engine::html::render_outcome;
 use demo_engine::plan::{Plan, Step};
 use demo_engine::Outcome;
@@ -22,20 +22,24 @@ pub fn render_sql_run(
         let _ = write!(out, " id=\"{}\"", esc(&format!("sql-{id}")));
     }
     out.push_str(&page.attr());
-    out.push_str("><ol class=\"ormc-stmts\" data-side=\"0\">");
+    out.push('>');
+    // The statements and their results, kept out of the search index as the
+    // panels' are (the SQL the book shows first stays outside, `islands`).
+    let mut list = String::from("<ol class=\"ormc-stmts\" data-side=\"0\">");
     for (index, (sql, outcome)) in ran.iter().enumerate() {
-        open(&mut out, index);
-        render_sql(&mut out, sql);
-        render_outcome(&mut out, outcome, page.shown);
-        out.push_str("</li>");
+        open(&mut list, index);
+        render_sql(&mut list, sql);
+        render_outcome(&mut list, outcome, page.shown);
+        list.push_str("</li>");
     }
     if let Some((sql, message)) = refused {
-        open(&mut out, ran.len());
-        render_sql(&mut out, sql);
-        render_refused(&mut out, message);
-        out.push_str("</li>");
+        open(&mut list, ran.len());
+        render_sql(&mut list, sql);
+        render_refused(&mut list, message);
+        list.push_str("</li>");
     }
-    out.push_str("</ol>");
+    list.push_str("</ol>");
+    island(&mut out, &list);
     let steps = ran
         .iter()
         .map(|(sql, _)| (sql.as_str(), None))

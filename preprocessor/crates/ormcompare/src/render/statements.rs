@@ -34,7 +34,7 @@ impl Statements<'_> {
             "{}<ol class=\"ormc-stmts\">",
             ui(
                 "div",
-                "ormc-label ormc-sql-head ",
+                "ormc-label ormc-sql-head",
                 &format!("SQL sent · {}", statement_count(self.statements.len()))
             )
         );
@@ -103,7 +103,7 @@ impl Statements<'_> {
         let _ = write!(
             out,
             "<li class=\"ormc-stmt{class}\" data-step=\"{first}\" data-steps=\"{count}\">{}",
-            ui("span", "ormc-n ", &numbers(first, count))
+            ui("span", "ormc-n", &numbers(first, count))
         );
     }
 
@@ -114,11 +114,11 @@ impl Statements<'_> {
                 out,
                 "<li class=\"ormc-stmt ormc-driver\" data-step=\"{index}\">{}\
                  <code class=\"language-sql\">{}</code> {}</li>",
-                ui("span", "ormc-n ", &(index + 1).to_string()),
+                ui("span", "ormc-n", &(index + 1).to_string()),
                 esc(statement.sql.trim()),
                 ui(
                     "span",
-                    "ormc-note ",
+                    "ormc-note",
                     &format!("sent by {} itself", self.driver)
                 )
             );
@@ -157,11 +157,11 @@ impl Statements<'_> {
             let _ = write!(
                 out,
                 "<li data-step=\"{index}\">{}",
-                ui("span", "ormc-n ", &(index + 1).to_string())
+                ui("span", "ormc-n", &(index + 1).to_string())
             );
             match run.params.as_array() {
                 Some(list) if list.is_empty() => {
-                    out.push_str(&ui("span", "ormc-note ", "no parameters"))
+                    out.push_str(&ui("span", "ormc-note", "no parameters"))
                 }
                 _ => {
                     let _ = write!(
@@ -217,7 +217,7 @@ impl Statements<'_> {
             Replayed::Ran(Outcome::Changed(n)) if self.statements[index].changes_rows() => {
                 out.push_str(&ui(
                     "span",
-                    "ormc-changed ",
+                    "ormc-changed",
                     &format!("{} changed", row_count(*n)),
                 ));
             }

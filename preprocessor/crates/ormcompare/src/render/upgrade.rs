@@ -38,7 +38,7 @@ pub fn render_change(out: &mut String, change: &SideChange) {
     if change.statements.is_empty() {
         out.push_str(&ui(
             "p",
-            "ormc-diff-none ",
+            "ormc-diff-none",
             "The same statements; only what the code got back differs.",
         ));
     } else {
@@ -58,11 +58,7 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
     for line in lines {
         match line {
             Line::Same(sql) => {
-                let _ = write!(
-                    out,
-                    "<li class=\"ormc-diff-same\"><span class=\"ormc-diff-sql\">{}</span></li>",
-                    esc(sql)
-                );
+                let _ = write!(out, "<li class=\"ormc-diff-same\">{}</li>", esc(sql));
             }
             Line::Again(count) => {
                 let words = if *count == 1 {
@@ -91,14 +87,14 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
             Line::Removed(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-del\"><del><span class=\"ormc-diff-sql\">{}</span></del></li>",
+                    "<li class=\"ormc-diff-del\"><del>{}</del></li>",
                     esc(sql)
                 );
             }
             Line::Added(sql) => {
                 let _ = write!(
                     out,
-                    "<li class=\"ormc-diff-ins\"><ins><span class=\"ormc-diff-sql\">{}</span></ins></li>",
+                    "<li class=\"ormc-diff-ins\"><ins>{}</ins></li>",
                     esc(sql)
                 );
             }
@@ -106,13 +102,11 @@ fn render_diff(out: &mut String, lines: &[Line], (before, now): &(String, String
                 before: old,
                 after: new,
             } => {
-                out.push_str("<li class=\"ormc-diff-del\"><span class=\"ormc-diff-sql\">");
+                out.push_str("<li class=\"ormc-diff-del ormc-diff-part\">");
                 spans(out, old, "del");
-                out.push_str(
-                    "</span></li><li class=\"ormc-diff-ins\"><span class=\"ormc-diff-sql\">",
-                );
+                out.push_str("</li><li class=\"ormc-diff-ins ormc-diff-part\">");
                 spans(out, new, "ins");
-                out.push_str("</span></li>");
+                out.push_str("</li>");
             }
         }
     }
@@ -244,13 +238,9 @@ mod tests {
     fn a_diff_marks_removed_and_added_statements() {
         let mut out = String::new();
         render_change(&mut out, &change());
-        assert!(out.contains(
-            "<li class=\"ormc-diff-del\"><del><span class=\"ormc-diff-sql\">SELECT &lt;1&gt;</span></del>"
-        ));
-        assert!(out.contains(
-            "<li class=\"ormc-diff-ins\"><ins><span class=\"ormc-diff-sql\">SELECT 2</span></ins>"
-        ));
-        assert!(out.contains("data-label=\"4 statements the same\""));
+        assert!(out.contains("<li class=\"ormc-diff-del\"><del>SELECT &lt;1&gt;</del>"));
+        assert!(out.contains("<li class=\"ormc-diff-ins\"><ins>SELECT 2</ins>"));
+        assert!(out.contains("<span>4 statements the same</span>"));
         assert!(!out.contains('\n'));
     }
 
