@@ -94,26 +94,43 @@ pub fn compares(found: &[Found]) -> impl Iterator<Item = (usize, &Compare)> {
     })
 }
 
-/// The text of the last heading before byte `at` of a chapter's Markdown (headings
-/// inside code blocks do not count), for naming a snippet by where it stands.
-pub fn heading_before(markdown: &str, at: usize) -> Option<String> {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let mut last = None;
-    let mut current: Option<String> = None;
-    let before = markdown.get(..at).unwrap_or(markdown);
-    for event in Parser::new(before) {
-        match event {
-            Event::Start(Tag::Heading { .. }) => current = Some(String::new()),
-            Event::End(TagEnd::Heading(_)) => last = current.take(),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some(heading) = current.as_mut() {
-                    heading.push_str(&text);
+/// A chapter's headings (headings inside code blocks do not count), read in one
+/// pass, for naming snippets by where they stand: the upgrade page names each of
+/// its comparisons so, and parsing the chapter up to each one was quadratic.
+pub struct Headings(Vec<(usize, String)>);
+
+impl Headings {
+    pub fn of(markdown: &str) -> Headings {
+        use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+        let mut found = Vec::new();
+        let mut current: Option<String> = None;
+        for (event, range) in Parser::new(markdown).into_offset_iter() {
+            match event {
+                Event::Start(Tag::Heading { .. }) => current = Some(String::new()),
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some(text) = current.take() {
+                        found.push((range.end, text));
+                    }
                 }
+                Event::Text(text) | Event::Code(text) => {
+                    if let Some(heading) = current.as_mut() {
+                        heading.push_str(&text);
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
+        Headings(found)
     }
-    last.filter(|h| !h.trim().is_empty())
+
+    /// The text of the last heading that ends before byte `at`.
+    pub fn before(&self, at: usize) -> Option<&str> {
+        let ended = self.0.partition_point(|(end, _)| *end <= at);
+        self.0[..ended]
+            .last()
+            .map(|(_, text)| text.as_str())
+            .filter(|text| !text.trim().is_empty())
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +173,12 @@ mod tests {
     fn a_snippet_is_named_by_the_heading_above_it() {
         let text = "# Title\n\n## First `part`\n\n```python\n# not a heading\n```\n\nHere.\n";
         let at = text.find("Here").unwrap();
-        assert_eq!(heading_before(text, at).as_deref(), Some("First part"));
-        assert_eq!(heading_before(text, 0), None);
+        let headings = Headings::of(text);
+        assert_eq!(headings.before(at), Some("First part"));
+        assert_eq!(
+            headings.before(text.find("## First").unwrap()),
+            Some("Title")
+        );
+        assert_eq!(headings.before(0), None);
     }
 }

@@ -2,7 +2,7 @@
 //! the replays and checks its panel depends on.
 
 use crate::bench;
-use crate::book::{compares, heading_before, ChapterText, Found};
+use crate::book::{compares, ChapterText, Found, Headings};
 use crate::capture::Capture;
 use crate::captures::Captures;
 use crate::checks::{self, Checks};
@@ -386,6 +386,7 @@ impl<'a> Pages<'a> {
     fn render_upgrade_page(&self, page: &Path, scope: UpgradeScope) -> String {
         let targets = &self.project.targets;
         let mut chapters: Vec<ChangedChapter<'_>> = Vec::new();
+        let mut headings: HashMap<usize, Headings> = HashMap::new();
         for item in self.found {
             let Snippet::Compare(compare) = &item.snippet else {
                 continue;
@@ -401,8 +402,12 @@ impl<'a> Pages<'a> {
             let title = rosetta::chapter_title(&chapter.path, &chapter.content);
             let changed = ChangedCompare {
                 id: &compare.id,
-                heading: heading_before(&chapter.content, item.range.start)
-                    .unwrap_or_else(|| title.to_string()),
+                heading: headings
+                    .entry(item.chapter)
+                    .or_insert_with(|| Headings::of(&chapter.content))
+                    .before(item.range.start)
+                    .unwrap_or(title)
+                    .to_string(),
                 href: format!(
                     "{}#cmp-{}",
                     rosetta::relative_href(page, &chapter.path),
