@@ -66,44 +66,66 @@ static ENCODED: LazyLock<Encoded> = LazyLock::new(|| Encoded {
 pub fn encode(html: &str) -> String {
     const TEXT_REFS: [(&str, char); 3] = [("&quot;", '"'), ("&#x27;", '\''), ("&#10;", '\n')];
     let mut out = String::with_capacity(html.len());
+    let bytes = html.as_bytes();
     let mut in_tag = false;
     // Whether the line written so far holds only spaces.
     let mut blank_line = true;
-    let mut rest = html;
-    while let Some(c) = rest.chars().next() {
-        let mut step = c.len_utf8();
-        let pushed = match c {
-            '<' => {
+    // `html[copied..at]` is written as it is when the next special byte comes (all
+    // of them are ASCII, so the slices fall on character boundaries).
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if !matches!(byte, b'<' | b'>' | b'`' | b'&' | b'\n') {
+            blank_line &= byte == b' ' || byte == b'\t';
+            at += 1;
+            continue;
+        }
+        out.push_str(&html[copied..at]);
+        let mut step = 1;
+        match byte {
+            b'<' => {
                 in_tag = true;
-                '`'
+                out.push('`');
+                blank_line = false;
             }
-            '>' => {
-                in_tag = false;
-                '>'
-            }
-            '`' => {
+            b'`' => {
                 out.push_str("&#96;");
                 blank_line = false;
-                rest = &rest[1..];
-                continue;
             }
-            '&' if !in_tag => match TEXT_REFS.iter().find(|(r, _)| rest.starts_with(r)) {
-                Some(&(reference, character)) if !(character == '\n' && blank_line) => {
-                    step = reference.len();
-                    character
+            b'&' if !in_tag => {
+                let rest = &html[at..];
+                match TEXT_REFS.iter().find(|(r, _)| rest.starts_with(r)) {
+                    Some(&(reference, '\n')) if !blank_line => {
+                        step = reference.len();
+                        out.push('\n');
+                        blank_line = true;
+                    }
+                    Some(&(reference, character)) if character != '\n' => {
+                        step = reference.len();
+                        out.push(character);
+                        blank_line = false;
+                    }
+                    _ => {
+                        out.push('&');
+                        blank_line = false;
+                    }
                 }
-                _ => '&',
-            },
-            _ => c,
-        };
-        out.push(pushed);
-        if pushed == '\n' {
-            blank_line = true;
-        } else if pushed != ' ' && pushed != '\t' {
-            blank_line = false;
+            }
+            b'\n' => {
+                out.push('\n');
+                blank_line = true;
+            }
+            other => {
+                in_tag &= other != b'>';
+                out.push(other as char);
+                blank_line = false;
+            }
         }
-        rest = &rest[step..];
+        at += step;
+        copied = at;
     }
+    out.push_str(&html[copied..]);
     out
 }
 
@@ -118,10 +140,13 @@ pub fn decode(text: &str) -> String {
 /// written as plain elements.
 pub fn can_hold(html: &str) -> bool {
     let bytes = html.as_bytes();
-    !bytes
-        .windows(8)
-        .any(|w| w.eq_ignore_ascii_case(b"</script"))
-        && !bytes.windows(4).any(|w| w == b"<!--")
+    !html.match_indices('<').any(|(at, _)| {
+        let after = &bytes[at..];
+        after
+            .get(..8)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"</script"))
+            || after.starts_with(b"<!--")
+    })
 }
 
 /// `html` with each island handed to `replace`, which writes what stands in its
