@@ -370,15 +370,16 @@ mod tests {
         }
     }
 
+    /// A step without parameters that runs.
+    fn plain(sql: &str) -> Step {
+        step(sql, serde_json::json!([]), None)
+    }
+
     /// A side as Django sends it: foreign keys on, a refused insert, a count after.
     fn django_like(setup: bool) -> Plan {
         Plan {
             setup: if setup {
-                vec![step(
-                    "PRAGMA foreign_keys = ON",
-                    serde_json::json!([]),
-                    None,
-                )]
+                vec![plain("PRAGMA foreign_keys = ON")]
             } else {
                 vec![]
             },
@@ -388,7 +389,7 @@ mod tests {
                     serde_json::json!([99]),
                     Some(FOREIGN_KEY),
                 ),
-                step("SELECT count(*) AS n FROM c", serde_json::json!([]), None),
+                plain("SELECT count(*) AS n FROM c"),
             ],
         }
     }
@@ -423,15 +424,11 @@ mod tests {
     #[test]
     fn only_a_session_that_only_read_is_left_as_found() {
         let read = Plan {
-            setup: vec![step(
-                "PRAGMA foreign_keys = ON",
-                serde_json::json!([]),
-                None,
-            )],
+            setup: vec![plain("PRAGMA foreign_keys = ON")],
             steps: vec![
-                step("BEGIN", serde_json::json!([]), None),
-                step("SELECT count(*) FROM c", serde_json::json!([]), None),
-                step("COMMIT", serde_json::json!([]), None),
+                plain("BEGIN"),
+                plain("SELECT count(*) FROM c"),
+                plain("COMMIT"),
             ],
         };
         let mut s = session();
@@ -454,7 +451,7 @@ mod tests {
             assert!(!s.left_as_found(&plan), "{changes}");
         }
         let odd_setup = Plan {
-            setup: vec![step("CREATE TEMP TABLE t (a)", serde_json::json!([]), None)],
+            setup: vec![plain("CREATE TEMP TABLE t (a)")],
             steps: vec![],
         };
         assert!(!session().left_as_found(&odd_setup));
@@ -484,11 +481,7 @@ mod tests {
     fn a_plan_set_keeps_each_text_once_and_unpacks_to_the_same_plans() {
         let insert = || step("INSERT INTO p VALUES (?)", serde_json::json!([1.0]), None);
         let first = Plan {
-            setup: vec![step(
-                "PRAGMA foreign_keys = ON",
-                serde_json::json!([]),
-                None,
-            )],
+            setup: vec![plain("PRAGMA foreign_keys = ON")],
             steps: vec![
                 insert(),
                 insert(),

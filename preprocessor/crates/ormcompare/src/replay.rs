@@ -47,18 +47,19 @@ impl<'a> Sessions<'a> {
         }
     }
 
+    /// What sessions are kept by: the plan's set-up.
     fn key(plan: &Plan) -> String {
         serde_json::to_string(&plan.setup).expect("steps serialize")
     }
 
-    /// A session for `plan`: one a replay with the same set-up left as it found it,
-    /// or a fresh one.
-    fn take(&self, plan: &Plan) -> Result<Session, String> {
+    /// A session for a plan whose set-up is `key`: one a replay with the same set-up
+    /// left as it found it, or a fresh one.
+    fn take(&self, key: &str) -> Result<Session, String> {
         let kept = self
             .idle
             .lock()
             .expect("never poisoned")
-            .get_mut(&Self::key(plan))
+            .get_mut(key)
             .and_then(Vec::pop);
         match kept {
             Some(session) => Ok(session),
@@ -66,13 +67,14 @@ impl<'a> Sessions<'a> {
         }
     }
 
-    /// Keeps `session` for the next replay if `plan` left it as it found it.
-    fn give_back(&self, plan: &Plan, session: Session) {
+    /// Keeps `session` for the next replay if `plan` (whose set-up is `key`) left it
+    /// as it found it.
+    fn give_back(&self, key: String, plan: &Plan, session: Session) {
         if session.left_as_found(plan) {
             self.idle
                 .lock()
                 .expect("never poisoned")
-                .entry(Self::key(plan))
+                .entry(key)
                 .or_default()
                 .push(session);
         }
@@ -98,7 +100,8 @@ pub fn replay_section(
     section: &SectionCapture,
 ) -> Result<Vec<Replayed>, String> {
     let plan = plan_of(section);
-    let mut session = sessions.take(&plan)?;
+    let key = Sessions::key(&plan);
+    let mut session = sessions.take(&key)?;
     let mut replayed = Vec::with_capacity(plan.steps.len());
     session
         .replay(&plan, plan.steps.len(), |index, _, outcome| {
@@ -113,7 +116,7 @@ pub fn replay_section(
             Ok(())
         })
         .map_err(|e| e.to_string())?;
-    sessions.give_back(&plan, session);
+    sessions.give_back(key, &plan, session);
     Ok(replayed)
 }
 
@@ -187,12 +190,9 @@ mod tests {
         }
     }
 
-    fn replay_with(
-        setup: Vec<Statement>,
-        statements: Vec<Statement>,
-    ) -> Result<Vec<Replayed>, String> {
-        let db = DemoDb::build(SCHEMA, "").unwrap();
-        let section = SectionCapture {
+    /// A side that sent `setup`, then `statements`.
+    fn side(setup: Vec<Statement>, statements: Vec<Statement>) -> SectionCapture {
+        SectionCapture {
             kind: "sqlalchemy".into(),
             query_count: statements.len(),
             setup,
@@ -200,8 +200,15 @@ mod tests {
             result: None,
             stdout: String::new(),
             error: None,
-        };
-        replay_section(&Sessions::new(&db, LIMITS), &section)
+        }
+    }
+
+    fn replay_with(
+        setup: Vec<Statement>,
+        statements: Vec<Statement>,
+    ) -> Result<Vec<Replayed>, String> {
+        let db = DemoDb::build(SCHEMA, "").unwrap();
+        replay_section(&Sessions::new(&db, LIMITS), &side(setup, statements))
     }
 
     fn replay(statements: Vec<Statement>) -> Result<Vec<Replayed>, String> {
@@ -226,15 +233,6 @@ mod tests {
     fn a_session_that_only_read_is_kept_for_the_next_side_with_the_same_set_up() {
         let db = DemoDb::build(SCHEMA, "").unwrap();
         let sessions = Sessions::new(&db, LIMITS);
-        let side = |setup: Vec<Statement>, statements: Vec<Statement>| SectionCapture {
-            kind: "django".into(),
-            query_count: statements.len(),
-            setup,
-            statements,
-            result: None,
-            stdout: String::new(),
-            error: None,
-        };
         let keys_on = || vec![sent("PRAGMA foreign_keys = ON", None)];
         let read = || vec![sent("PRAGMA foreign_keys", Some(vec![1.into()]))];
         replay_section(&sessions, &side(keys_on(), vec![])).unwrap();
