@@ -24,6 +24,7 @@ use demo_engine::TableInfo;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// What rendering needs beyond the snippet itself, gathered once per build.
 pub struct Pages<'a> {
@@ -44,6 +45,8 @@ pub struct Pages<'a> {
     page: PageContext,
     /// Sessions on the demo database for the replays.
     sessions: replay::Sessions<'a>,
+    /// Each chapter's headings, read once by the first upgrade page that needs them.
+    headings: Vec<OnceLock<Headings>>,
 }
 
 impl<'a> Pages<'a> {
@@ -122,6 +125,7 @@ impl<'a> Pages<'a> {
             mdbook_version,
             page,
             sessions: replay::Sessions::new(&project.db, settings.engine_limits()),
+            headings: chapters.iter().map(|_| OnceLock::new()).collect(),
         })
     }
 
@@ -386,7 +390,6 @@ impl<'a> Pages<'a> {
     fn render_upgrade_page(&self, page: &Path, scope: UpgradeScope) -> String {
         let targets = &self.project.targets;
         let mut chapters: Vec<ChangedChapter<'_>> = Vec::new();
-        let mut headings: HashMap<usize, Headings> = HashMap::new();
         for item in self.found {
             let Snippet::Compare(compare) = &item.snippet else {
                 continue;
@@ -402,9 +405,8 @@ impl<'a> Pages<'a> {
             let title = rosetta::chapter_title(&chapter.path, &chapter.content);
             let changed = ChangedCompare {
                 id: &compare.id,
-                heading: headings
-                    .entry(item.chapter)
-                    .or_insert_with(|| Headings::of(&chapter.content))
+                heading: self.headings[item.chapter]
+                    .get_or_init(|| Headings::of(&chapter.content))
                     .before(item.range.start)
                     .unwrap_or(title)
                     .to_string(),

@@ -136,8 +136,17 @@ impl Project {
         timing::lap("captures");
         let pages = Pages::new(self, chapters, &found, &captures, &replays, mdbook_version)?;
         timing::lap("upgrade");
-        // Each snippet replays on its own database: they render independently.
-        let rendered: Vec<_> = found.par_iter().map(|item| pages.render(item)).collect();
+        // Each snippet replays on its own database: they render independently. The
+        // blocks made from the whole book go first: started last, in book order, they
+        // kept one thread busy alone after every panel was done.
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by_key(|&index| !found[index].snippet.gathers_from_book());
+        let mut rendered: Vec<_> = order
+            .into_par_iter()
+            .map(|index| (index, pages.render(&found[index])))
+            .collect();
+        rendered.sort_unstable_by_key(|(index, _)| *index);
+        let rendered = rendered.into_iter().map(|(_, result)| result);
         timing::lap("render");
         let mut errors = Vec::new();
         let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();

@@ -136,6 +136,14 @@ pub enum Snippet {
     Chart(BenchChart),
 }
 
+impl Snippet {
+    /// Whether the block is made from the whole book (the upgrade pages, the Rosetta
+    /// table) rather than from its own captures: the longest blocks to render.
+    pub fn gathers_from_book(&self) -> bool {
+        matches!(self, Snippet::UpgradeChanges(_) | Snippet::Rosetta(_))
+    }
+}
+
 /// The sides an `upgrade-changes` page lists (`library=`): every side, the Django
 /// ORM's, or every other library's (SQLAlchemy and the libraries built on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
