@@ -10,6 +10,7 @@
 //! statements' rows are checked again when the build replays them (`replay`).
 
 use crate::inputs::sha256_hex_of;
+use crate::layout::{self, Layout};
 use crate::syntax::Compare;
 use demo_engine::{Table, Value};
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,10 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     pub sql: String,
+    /// `sql` laid out for reading, recorded when the capture was written
+    /// (`layout::lay_out`); absent when the layout is the SQL as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
     /// The parameters; for `executemany` (`many`), a list of parameter lists.
     pub params: serde_json::Value,
     pub many: bool,
@@ -84,6 +89,11 @@ pub struct SnippetError {
 }
 
 impl Statement {
+    /// The layout to show it in (`layout`).
+    pub fn layout(&self) -> Layout<'_> {
+        Layout::Recorded(self.formatted.as_deref().unwrap_or(&self.sql))
+    }
+
     /// The statement's first keyword, upper-cased.
     pub fn verb(&self) -> String {
         self.sql
@@ -261,6 +271,7 @@ pub fn from_answer(
         sections,
         checksum: String::new(),
     };
+    layout::lay_out(&mut capture);
     capture.checksum = capture.content_checksum();
     Ok(capture)
 }
@@ -302,6 +313,7 @@ impl Statement {
     pub(crate) fn bare(sql: &str, params: serde_json::Value, origin: Origin) -> Statement {
         Statement {
             sql: sql.into(),
+            formatted: None,
             params,
             many: false,
             origin,

@@ -7,6 +7,7 @@ use crate::capture::{self, Capture};
 use crate::config::{Paths, Settings};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
+use crate::layout;
 use crate::runner;
 use crate::syntax::Compare;
 use crate::targets::{Target, Targets};
@@ -349,6 +350,48 @@ impl CaptureStore<'_> {
         (made, errors)
     }
 
+    /// Lays out the SQL of every committed capture again with this build's formatter
+    /// (`layout`), after a change to it, and re-seals each capture that changes; runs
+    /// no Python. Returns how many files it rewrote. A capture changed by hand is left
+    /// as it is and named: it must be made again (`scripts/capture`).
+    pub fn relayout(&self) -> Result<usize, Diagnostics> {
+        let results: Vec<Result<bool, Diagnostic>> =
+            committed_files(&self.paths.captures, self.targets)
+                .par_iter()
+                .map(|path| {
+                    let at = |message: String| Diagnostic::new(path, 1, message);
+                    let mut capture = capture::read_file(path)
+                        .map_err(at)?
+                        .ok_or_else(|| at("is gone".into()))?;
+                    if let Some(why) = capture.altered() {
+                        return Err(at(format!("{why}; make it again with `scripts/capture`")));
+                    }
+                    let before = capture.clone();
+                    layout::lay_out(&mut capture);
+                    if capture == before {
+                        return Ok(false);
+                    }
+                    capture.checksum = capture.content_checksum();
+                    let dir = path.parent().expect("a capture is in its target's folder");
+                    capture::write(dir, &capture).map_err(at)?;
+                    Ok(true)
+                })
+                .collect();
+        let mut rewritten = 0;
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(changed) => rewritten += usize::from(changed),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(rewritten)
+        } else {
+            Err(Diagnostics(errors))
+        }
+    }
+
     /// Capture files that no snippet uses any more, and folders of no target.
     pub fn orphans(&self, found: &[Found]) -> Vec<PathBuf> {
         let mut orphans = Vec::new();
@@ -384,4 +427,15 @@ impl CaptureStore<'_> {
         orphans.sort();
         orphans
     }
+}
+
+/// Every capture file in the targets' folders under `captures`.
+pub fn committed_files(captures: &Path, targets: &Targets) -> Vec<PathBuf> {
+    targets
+        .all()
+        .into_iter()
+        .filter_map(|target| std::fs::read_dir(captures.join(targets.name(target))).ok())
+        .flat_map(|entries| entries.filter_map(|entry| Some(entry.ok()?.path())))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect()
 }

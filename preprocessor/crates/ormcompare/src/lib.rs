@@ -15,6 +15,7 @@ pub mod grouping;
 pub mod inputs;
 pub mod islands;
 pub mod kinds;
+pub mod layout;
 pub mod mdbook;
 pub mod pages;
 pub mod preload;

@@ -40,6 +40,10 @@ enum Command {
         /// Only this capture target (`current-sqlite`; see snippets/targets.toml).
         #[arg(long, value_name = "STACK-DATABASE")]
         target: Option<String>,
+        /// Lay out the SQL of every committed capture again with this build's
+        /// formatter (after changing it), without running Python.
+        #[arg(long, conflicts_with_all = ["all", "check", "target"])]
+        relayout: bool,
         /// Run every section in the runner's own process, one after the other,
         /// without isolation or limits from outside: the baseline `scripts/bench`
         /// measures isolation against. Never for captures you commit.
@@ -60,10 +64,16 @@ fn main() -> ExitCode {
         }
         Some(Command::Capture {
             book,
+            relayout: true,
+            ..
+        }) => relayout_captures(book),
+        Some(Command::Capture {
+            book,
             all,
             check,
             target,
             shared_process,
+            ..
         }) => capture(book, all, check, target.as_deref(), shared_process),
     };
     match result {
@@ -102,6 +112,15 @@ fn preprocess() -> anyhow::Result<()> {
     if let Some(report) = timing::report() {
         eprintln!("{report}");
     }
+    Ok(())
+}
+
+/// `capture --relayout`: the captures' SQL laid out again by this build's formatter.
+fn relayout_captures(root: PathBuf) -> anyhow::Result<()> {
+    let config = load_config(&root)?;
+    let project = Project::open(&root, settings(&config)?)?;
+    let rewritten = project.relayout_captures()?;
+    eprintln!("laid out the SQL of {rewritten} captures again");
     Ok(())
 }
 

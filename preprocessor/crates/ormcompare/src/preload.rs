@@ -14,6 +14,7 @@
 //! settings name differently) is read from its file as if there were no preload.
 
 use crate::capture::{self, Capture};
+use crate::captures::committed_files;
 use crate::mdbook::{load_config, settings};
 use crate::targets::Targets;
 use rayon::prelude::*;
@@ -39,14 +40,7 @@ pub fn start(root: &Path) {
     let Ok(targets) = Targets::load(&paths.snippets) else {
         return;
     };
-    let files: Vec<PathBuf> = targets
-        .all()
-        .into_iter()
-        .filter_map(|target| std::fs::read_dir(paths.captures.join(targets.name(target))).ok())
-        .flat_map(|entries| entries.filter_map(|entry| Some(entry.ok()?.path())))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    let checked: HashMap<PathBuf, Capture> = files
+    let checked: HashMap<PathBuf, Capture> = committed_files(&paths.captures, &targets)
         .into_par_iter()
         .filter_map(|path| {
             let capture = capture::read_file(&path).ok()??;

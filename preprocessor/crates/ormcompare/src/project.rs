@@ -108,6 +108,11 @@ impl Project {
         store.ensure(chapters, &found, mode)
     }
 
+    /// Lays out the SQL of every committed capture again (`CaptureStore::relayout`).
+    pub fn relayout_captures(&self) -> Result<usize, Diagnostics> {
+        self.store().relayout()
+    }
+
     /// Capture files that no snippet uses any more.
     pub fn orphan_captures(&self, chapters: &[ChapterText]) -> Result<Vec<PathBuf>, Diagnostics> {
         let found = find_snippets(chapters)?;

@@ -180,6 +180,7 @@ mod tests {
     fn insert(name: serde_json::Value, refused: Option<&str>) -> Statement {
         Statement {
             sql: "INSERT INTO t (name) VALUES (?)".into(),
+            formatted: None,
             params: serde_json::json!([name]),
             many: false,
             origin: Origin::Orm,

@@ -4,6 +4,7 @@
 
 use super::sql::{render_refused, render_sql};
 use super::{esc, island, plan_island, PageContext};
+use crate::layout::Layout;
 use demo_engine::html::render_outcome;
 use demo_engine::plan::{Plan, Step};
 use demo_engine::Outcome;
@@ -28,13 +29,13 @@ pub fn render_sql_run(
     let mut list = String::from("<ol class=\"ormc-stmts\" data-side=\"0\">");
     for (index, (sql, outcome)) in ran.iter().enumerate() {
         open(&mut list, index);
-        render_sql(&mut list, sql);
+        render_sql(&mut list, sql, Layout::Unknown);
         render_outcome(&mut list, outcome, page.shown);
         list.push_str("</li>");
     }
     if let Some((sql, message)) = refused {
         open(&mut list, ran.len());
-        render_sql(&mut list, sql);
+        render_sql(&mut list, sql, Layout::Unknown);
         render_refused(&mut list, message);
         list.push_str("</li>");
     }

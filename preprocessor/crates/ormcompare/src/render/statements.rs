@@ -125,7 +125,7 @@ impl Statements<'_> {
             return;
         }
         self.open(out, index, 1, "");
-        render_sql(out, &statement.sql);
+        render_sql(out, &statement.sql, statement.layout());
         render_params(out, &statement.params, statement.many, &statement.sql);
         self.render_outcome(out, index);
         out.push_str("</li>");
@@ -150,7 +150,7 @@ impl Statements<'_> {
                 )
             )
         );
-        render_sql(out, &statement.sql);
+        render_sql(out, &statement.sql, statement.layout());
         out.push_str("<ol class=\"ormc-runs\">");
         for index in first..first + count {
             let run = &self.statements[index];
