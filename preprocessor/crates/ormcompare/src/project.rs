@@ -154,17 +154,13 @@ impl Project {
         let rendered = rendered.into_iter().map(|(_, result)| result);
         timing::lap("render");
         let mut errors = Vec::new();
-        let mut replacements: Vec<(usize, Range<usize>, String)> = Vec::new();
+        let mut blocks: Vec<(usize, Range<usize>, String)> = Vec::new();
         // Each chapter's panels' data, by id, in one file.
         let mut data: BTreeMap<usize, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
-        // The code and statements left for mdBook to index so far, in book order
-        // (`islands`).
-        let mut indexed = HashSet::new();
         for (item, result) in found.iter().zip(rendered) {
             match result {
                 Ok((html, panel)) => {
-                    let html = islands::settle(&html, &mut indexed);
-                    replacements.push((item.chapter, item.range.clone(), html));
+                    blocks.push((item.chapter, item.range.clone(), html));
                     if let (Some(panel), Snippet::Compare(compare)) = (panel, &item.snippet) {
                         data.entry(item.chapter)
                             .or_default()
@@ -178,20 +174,28 @@ impl Project {
             return Err(Diagnostics(errors));
         }
         drop(pages);
-        let count = replacements.len();
+        let count = blocks.len();
         let names: BTreeMap<usize, String> = data
             .keys()
             .map(|&chapter| (chapter, data_file_name(&chapters[chapter].path)))
             .collect();
-        // The data files, the chapters' new text and the kept replays do not depend
-        // on each other.
+        // The data files do not depend on the chapters' new text, which is settled in
+        // book order (`islands`), nor on the kept replays.
         let (written, ()) = rayon::join(
             || match data_root {
                 Some(src) => write_data_files(&src.join(DATA_DIR), data, &names),
                 None => Ok(()),
             },
             || {
-                splice(chapters, replacements);
+                // The code and statements left for mdBook to index so far.
+                let mut indexed = HashSet::new();
+                let settled = blocks
+                    .into_iter()
+                    .map(|(chapter, range, html)| {
+                        (chapter, range, islands::settle(&html, &mut indexed))
+                    })
+                    .collect();
+                splice(chapters, settled);
                 report_reuse(replays.save());
             },
         );
