@@ -3,7 +3,9 @@
 1. `mdbook build` of the book with the preprocessor against the same book with
    the preprocessor's table removed from book.toml (the ratio is the cost of the
    panels), twice: cold (no replay cache, as in a fresh clone, every captured side
-   replayed) and warm (the next build, reusing the replays the cold one checked);
+   replayed) and warm (the next build, reusing the replays the cold one checked),
+   and the floor: the book built with a preprocessor that hands it back unchanged
+   (what mdBook spends on any preprocessor);
 2. the preprocessor's own work per snippet block, and the time of each of its
    phases (reported by the preprocessor when ORMCOMPARE_TIMING is set, see
    preprocessor/crates/ormcompare/src/timing.rs);
@@ -105,16 +107,21 @@ def bench_build(tmp: Path, rounds: int) -> None:
     with_pre = BookCopy(tmp / "with", with_python=False)
     plain = BookCopy(tmp / "plain", with_python=False)
     without_preprocessor(plain)
+    # The floor: the preprocessor hands the book back unchanged (main.rs), so this
+    # is what mdBook spends on any preprocessor, sending the book and reading it back.
+    unchanged = BookCopy(tmp / "unchanged", with_python=False)
+    unchanged_env = dict(os.environ, ORMCOMPARE_BENCH_UNCHANGED="1")
     cache = with_pre.root / REPLAY_CACHE
     env = dict(os.environ, ORMCOMPARE_TIMING="1")
     build = [str(MDBOOK), "build"]
     timed(build, with_pre.root, env)  # warm the file cache
     timed(build, plain.root)
+    timed(build, unchanged.root, unchanged_env)
 
     # Interleaved, so every variant sees the same machine conditions.
     cold = Builds("cold: no replay cache, every side replayed (a fresh clone, CI)")
     warm = Builds("warm: the next build, replays reused from the cold one's cache")
-    plain_times = []
+    plain_times, unchanged_times = [], []
     for _ in range(rounds):
         shutil.rmtree(cache, ignore_errors=True)
         elapsed, stderr = timed(build, with_pre.root, env)
@@ -124,10 +131,16 @@ def bench_build(tmp: Path, rounds: int) -> None:
         assert "replays reused" in stderr, stderr
         warm.add(elapsed, stderr)
         plain_times.append(timed(build, plain.root)[0])
+        unchanged_times.append(timed(build, unchanged.root, unchanged_env)[0])
 
     plain_med = statistics.median(plain_times)
+    unchanged_med = statistics.median(unchanged_times)
     print(f"rounds: {rounds} (medians)")
     print(f"mdbook build without the preprocessor: {plain_med * 1000:8.1f} ms")
+    print(
+        f"with a preprocessor that changes nothing: {unchanged_med * 1000:6.1f} ms"
+        f" = {unchanged_med / plain_med:.2f}x  (mdBook sending the book and reading it back)"
+    )
     cold.report(plain_med)
     warm.report(plain_med)
 
