@@ -21,6 +21,41 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
+impl Plan {
+    /// Whether the plan, by its statements' first words, only reads: a set-up that
+    /// can run again (PRAGMAs and SELECTs), and steps that are queries or
+    /// transaction control, not a PRAGMA that changes the connection.
+    pub fn only_reads(&self) -> bool {
+        const SET_UP: [&str; 2] = ["PRAGMA", "SELECT"];
+        const READS: [&str; 9] = [
+            "SELECT",
+            "WITH",
+            "VALUES",
+            "BEGIN",
+            "COMMIT",
+            "END",
+            "ROLLBACK",
+            "SAVEPOINT",
+            "RELEASE",
+        ];
+        let first_word = |sql: &str| {
+            let word: String = sql
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            word.to_ascii_uppercase()
+        };
+        self.setup
+            .iter()
+            .all(|step| SET_UP.contains(&first_word(&step.sql).as_str()))
+            && self
+                .steps
+                .iter()
+                .all(|step| READS.contains(&first_word(&step.sql).as_str()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub sql: String,
@@ -282,40 +317,14 @@ impl Session {
     /// Whether replaying `plan` left this session as a fresh one with the same
     /// set-up would be, so that it can replay another plan with that set-up (the
     /// build keeps such sessions: a fresh copy of the database costs more than most
-    /// replays). That holds when the set-up can run again (PRAGMAs and SELECTs),
-    /// every step only read (SQLite prepared it read-only, and it is a query or
-    /// transaction control, not a PRAGMA that changes the connection), and no
-    /// transaction is left open.
+    /// replays). That holds when the plan only reads (`Plan::only_reads`), SQLite
+    /// prepared every step read-only, and no transaction is left open.
     pub fn left_as_found(&self, plan: &Plan) -> bool {
-        const SET_UP: [&str; 2] = ["PRAGMA", "SELECT"];
-        const READS: [&str; 9] = [
-            "SELECT",
-            "WITH",
-            "VALUES",
-            "BEGIN",
-            "COMMIT",
-            "END",
-            "ROLLBACK",
-            "SAVEPOINT",
-            "RELEASE",
-        ];
-        let first_word = |sql: &str| {
-            let word: String = sql
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .collect();
-            word.to_ascii_uppercase()
-        };
         let conn = self.connection();
-        plan.setup
-            .iter()
-            .all(|step| SET_UP.contains(&first_word(&step.sql).as_str()))
+        plan.only_reads()
             && plan.steps.iter().all(|step| {
-                READS.contains(&first_word(&step.sql).as_str())
-                    && conn
-                        .prepare_cached(&step.sql)
-                        .is_ok_and(|statement| statement.readonly())
+                conn.prepare_cached(&step.sql)
+                    .is_ok_and(|statement| statement.readonly())
             })
             && conn.is_autocommit()
     }

@@ -52,15 +52,20 @@ impl<'a> Sessions<'a> {
         serde_json::to_string(&plan.setup).expect("steps serialize")
     }
 
-    /// A session for a plan whose set-up is `key`: one a replay with the same set-up
-    /// left as it found it, or a fresh one.
-    fn take(&self, key: &str) -> Result<Session, String> {
-        let kept = self
-            .idle
-            .lock()
-            .expect("never poisoned")
-            .get_mut(key)
-            .and_then(Vec::pop);
+    /// A session for `plan`, whose set-up is `key`: one a replay with the same set-up
+    /// left as it found it, or a fresh one. A plan that writes gets a fresh one: it
+    /// cannot give it back, and the kept ones, whose prepared statements the next
+    /// sides often send again, stay for the plans that only read.
+    fn take(&self, key: &str, plan: &Plan) -> Result<Session, String> {
+        let kept = if plan.only_reads() {
+            self.idle
+                .lock()
+                .expect("never poisoned")
+                .get_mut(key)
+                .and_then(Vec::pop)
+        } else {
+            None
+        };
         match kept {
             Some(session) => Ok(session),
             None => self.db.fresh(self.limits).map_err(|e| e.to_string()),
@@ -101,7 +106,7 @@ pub fn replay_section(
 ) -> Result<Vec<Replayed>, String> {
     let plan = plan_of(section);
     let key = Sessions::key(&plan);
-    let mut session = sessions.take(&key)?;
+    let mut session = sessions.take(&key, &plan)?;
     let mut replayed = Vec::with_capacity(plan.steps.len());
     session
         .replay(&plan, plan.steps.len(), |index, _, outcome| {
@@ -244,19 +249,30 @@ mod tests {
         // Another set-up gets a fresh session: foreign keys are off there.
         let error = replay_section(&sessions, &side(vec![], read())).unwrap_err();
         assert!(error.contains("different rows"), "{error}");
-        // A side that wrote is not kept, and the next one starts from the database
-        // as it was built.
+        // A side that writes gets a fresh session and does not give it back: the
+        // kept one waits for the next side that only reads, which starts from the
+        // database as it was built.
         let write = side(keys_on(), vec![insert("x".into(), None)]);
         assert_eq!(
             replay_section(&sessions, &write).unwrap(),
             vec![Replayed::Ran(Outcome::Changed(1))]
         );
-        assert_eq!(sessions.idle(), 0);
+        assert_eq!(sessions.idle(), 1);
         // (`sent` names its one column foreign_keys.)
         let count = sent(
             "SELECT count(*) AS foreign_keys FROM t",
             Some(vec![0.into()]),
         );
+        replay_section(&sessions, &side(keys_on(), vec![count.clone()])).unwrap();
+        assert_eq!(sessions.idle(), 1);
+        // A plan that reads by its words but writes (a `WITH ... INSERT`) is not
+        // given back either.
+        let cte = sent(
+            "WITH v(n) AS (VALUES ('y')) INSERT INTO t (name) SELECT n FROM v",
+            None,
+        );
+        replay_section(&sessions, &side(keys_on(), vec![cte])).unwrap();
+        assert_eq!(sessions.idle(), 0);
         replay_section(&sessions, &side(keys_on(), vec![count])).unwrap();
     }
 
