@@ -38,21 +38,13 @@ impl Plan {
             "SAVEPOINT",
             "RELEASE",
         ];
-        let first_word = |sql: &str| {
-            let word: String = sql
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .collect();
-            word.to_ascii_uppercase()
-        };
         self.setup
             .iter()
-            .all(|step| SET_UP.contains(&first_word(&step.sql).as_str()))
+            .all(|step| SET_UP.contains(&verb(&step.sql).as_str()))
             && self
                 .steps
                 .iter()
-                .all(|step| READS.contains(&first_word(&step.sql).as_str()))
+                .all(|step| READS.contains(&verb(&step.sql).as_str()))
     }
 }
 
@@ -345,6 +337,15 @@ impl Session {
             )),
         }
     }
+}
+
+/// A statement's first keyword, upper-cased.
+pub fn verb(sql: &str) -> String {
+    sql.trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 /// The start of a statement, for messages.

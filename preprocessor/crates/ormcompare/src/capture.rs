@@ -96,12 +96,7 @@ impl Statement {
 
     /// The statement's first keyword, upper-cased.
     pub fn verb(&self) -> String {
-        self.sql
-            .trim_start()
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase()
+        demo_engine::plan::verb(&self.sql)
     }
 
     /// Transaction control is shown but not counted as a query.
@@ -210,6 +205,13 @@ impl Capture {
         None
     }
 
+    /// Records the layout of its SQL (`layout::lay_out`), then the checksum of its
+    /// content: what makes a capture ready to be written.
+    pub fn seal(&mut self) {
+        layout::lay_out(self);
+        self.checksum = self.content_checksum();
+    }
+
     /// Why the content no longer matches its checksum, if it does not.
     pub fn altered(&self) -> Option<String> {
         (self.checksum != self.content_checksum())
@@ -271,8 +273,7 @@ pub fn from_answer(
         sections,
         checksum: String::new(),
     };
-    layout::lay_out(&mut capture);
-    capture.checksum = capture.content_checksum();
+    capture.seal();
     Ok(capture)
 }
 

@@ -7,7 +7,6 @@ use crate::capture::{self, Capture};
 use crate::config::{Paths, Settings};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::inputs::SharedInputs;
-use crate::layout;
 use crate::runner;
 use crate::syntax::Compare;
 use crate::targets::{Target, Targets};
@@ -351,7 +350,7 @@ impl CaptureStore<'_> {
     }
 
     /// Lays out the SQL of every committed capture again with this build's formatter
-    /// (`layout`), after a change to it, and re-seals each capture that changes; runs
+    /// (`Capture::seal`), after a change to it, and re-seals each capture that changes; runs
     /// no Python. Returns how many files it rewrote. A capture changed by hand is left
     /// as it is and named: it must be made again (`scripts/capture`).
     pub fn relayout(&self) -> Result<usize, Diagnostics> {
@@ -367,11 +366,10 @@ impl CaptureStore<'_> {
                         return Err(at(format!("{why}; make it again with `scripts/capture`")));
                     }
                     let before = capture.clone();
-                    layout::lay_out(&mut capture);
+                    capture.seal();
                     if capture == before {
                         return Ok(false);
                     }
-                    capture.checksum = capture.content_checksum();
                     let dir = path.parent().expect("a capture is in its target's folder");
                     capture::write(dir, &capture).map_err(at)?;
                     Ok(true)

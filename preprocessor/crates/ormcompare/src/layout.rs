@@ -14,6 +14,7 @@ use crate::capture::Capture;
 use demo_engine::postgres::{psycopg_marks, Mark};
 use sqlformat::{FormatOptions, Indent, QueryParams};
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// What is known of a statement's layout.
 #[derive(Debug, Clone, Copy)]
@@ -34,12 +35,19 @@ pub fn laid_out<'a>(sql: &'a str, layout: Layout<'a>) -> Cow<'a, str> {
     }
 }
 
-/// Records the layout of every statement of `capture`, its set-ups' too.
+/// Records the layout of every statement of `capture`, its set-ups' too, each
+/// distinct text formatted once (a bulk load sends one `INSERT` hundreds of times).
 pub fn lay_out(capture: &mut Capture) {
+    let mut known: HashMap<String, Option<String>> = HashMap::new();
     for section in &mut capture.sections {
         for statement in section.setup.iter_mut().chain(&mut section.statements) {
-            let pretty = formatted(&statement.sql);
-            statement.formatted = (pretty != statement.sql).then_some(pretty);
+            let layout = known
+                .entry(statement.sql.clone())
+                .or_insert_with_key(|sql| {
+                    let pretty = formatted(sql);
+                    (pretty != *sql).then_some(pretty)
+                });
+            statement.formatted = layout.clone();
         }
     }
 }
