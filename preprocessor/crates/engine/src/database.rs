@@ -274,6 +274,18 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_is_built_without_memory_statistics() {
+        // .cargo/config.toml (LIBSQLITE3_FLAGS): counted, every allocation SQLite
+        // makes takes one global lock, and the build's replay threads wait on it.
+        let Outcome::Rows(options) = session(LIMITS).run("PRAGMA compile_options", &[]).unwrap()
+        else {
+            panic!("expected rows")
+        };
+        let memstatus = Value::Text("DEFAULT_MEMSTATUS=0".into());
+        assert!(options.rows.iter().any(|row| row[0] == memstatus));
+    }
+
+    #[test]
     fn every_session_starts_from_the_fixtures() {
         let db = DemoDb::build(SCHEMA, FIXTURES).unwrap();
         let mut first = db.fresh(LIMITS).unwrap();

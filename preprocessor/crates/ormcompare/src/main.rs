@@ -12,6 +12,16 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc, for Rust's allocations and (`override`) SQLite's. A cold build
+/// allocates about 1.3 million times on several threads and frees much of it on
+/// another thread than the one that allocated it: glibc's malloc spent about a
+/// quarter of the preprocessor's processor time there, partly waiting on its
+/// arenas' locks. Version 2, without transparent huge pages (`no_thp`): version 3
+/// was slower here, and huge pages made one build in two stall on the kernel's
+/// compaction. Measured in DESIGN.md (Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     version,
