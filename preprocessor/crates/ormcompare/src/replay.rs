@@ -53,10 +53,10 @@ impl<'a> Sessions<'a> {
     }
 
     /// A session for `plan`, whose set-up is `key`: one a replay with the same set-up
-    /// left as it found it, or a fresh one. A plan that writes gets a fresh one: it
-    /// cannot give it back, and the kept ones, whose prepared statements the next
-    /// sides often send again, stay for the plans that only read.
-    fn take(&self, key: &str, plan: &Plan) -> Result<Session, String> {
+    /// left as it found it (`Kept`), or a fresh one. A plan that writes gets a fresh
+    /// one: it cannot give it back, and the kept ones, whose prepared statements the
+    /// next sides often send again, stay for the plans that only read.
+    fn take(&self, key: &str, plan: &Plan) -> Result<Taken, String> {
         let kept = if plan.only_reads() {
             self.idle
                 .lock()
@@ -67,8 +67,12 @@ impl<'a> Sessions<'a> {
             None
         };
         match kept {
-            Some(session) => Ok(session),
-            None => self.db.fresh(self.limits).map_err(|e| e.to_string()),
+            Some(session) => Ok(Taken::Kept(session)),
+            None => self
+                .db
+                .fresh(self.limits)
+                .map(Taken::Fresh)
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -96,6 +100,15 @@ impl<'a> Sessions<'a> {
     }
 }
 
+/// A session from `Sessions::take`.
+enum Taken {
+    /// A fresh copy of the database: the plan's set-up runs first.
+    Fresh(Session),
+    /// A session that already ran the plan's set-up, and since then only plans that
+    /// left it as they found it: the set-up is not run again (`replay_steps`).
+    Kept(Session),
+}
+
 /// Replays a side on the demo database as it was built (a fresh copy, or a session
 /// a replay left as it found it) and returns what each of its statements gave, with
 /// the rows checked against the capture. The error names the statement (1-based)
@@ -106,21 +119,26 @@ pub fn replay_section(
 ) -> Result<Vec<Replayed>, String> {
     let plan = plan_of(section);
     let key = Sessions::key(&plan);
-    let mut session = sessions.take(&key, &plan)?;
     let mut replayed = Vec::with_capacity(plan.steps.len());
-    session
-        .replay(&plan, plan.steps.len(), |index, _, outcome| {
-            let shown = match outcome {
-                Replayed::Ran(Outcome::Rows(built)) => Replayed::Ran(Outcome::Rows(check_rows(
-                    &section.statements[index],
-                    built.clone(),
-                )?)),
-                other => other.clone(),
-            };
-            replayed.push(shown);
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+    let mut check = |index: usize, _: &Step, outcome: &Replayed| {
+        let shown = match outcome {
+            Replayed::Ran(Outcome::Rows(built)) => Replayed::Ran(Outcome::Rows(check_rows(
+                &section.statements[index],
+                built.clone(),
+            )?)),
+            other => other.clone(),
+        };
+        replayed.push(shown);
+        Ok(())
+    };
+    let upto = plan.steps.len();
+    let session = match sessions.take(&key, &plan)? {
+        Taken::Fresh(mut session) => session.replay(&plan, upto, &mut check).map(|()| session),
+        Taken::Kept(mut session) => session
+            .replay_steps(&plan, upto, &mut check)
+            .map(|()| session),
+    }
+    .map_err(|e| e.to_string())?;
     sessions.give_back(key, &plan, session);
     Ok(replayed)
 }
