@@ -13,6 +13,7 @@ use crate::targets::{Target, Targets};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to do about stale or missing captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +29,13 @@ pub enum CaptureMode {
 /// Every capture of the book, by target and comparison id.
 #[derive(Debug, Default)]
 pub struct Captures {
-    map: HashMap<(Target, String), Capture>,
+    /// Shared with the replays started early (`ahead`), which drop theirs when done.
+    map: HashMap<(Target, String), Arc<Capture>>,
 }
 
 impl Captures {
     pub fn get(&self, target: Target, id: &str) -> Option<&Capture> {
-        self.map.get(&(target, id.to_string()))
+        self.map.get(&(target, id.to_string())).map(|c| &**c)
     }
 
     pub fn len(&self) -> usize {
@@ -49,7 +51,7 @@ impl Captures {
         self.map
             .iter()
             .filter(move |((t, _), _)| *t == target)
-            .map(|(_, c)| c)
+            .map(|(_, c)| &**c)
     }
 }
 
@@ -137,7 +139,7 @@ impl CaptureStore<'_> {
             }
         }
         // Reading and checking a capture (its checksum) is independent of the others.
-        let checked: Vec<Result<Capture, String>> = listed
+        let checked: Vec<Result<Arc<Capture>, String>> = listed
             .par_iter()
             .map(|(target, _, compare)| self.fresh_capture(*target, compare, mode))
             .collect();
@@ -239,7 +241,9 @@ impl CaptureStore<'_> {
         });
         for (target, made, mut failed) in results {
             for capture in made {
-                captures.map.insert((target, capture.id.clone()), capture);
+                captures
+                    .map
+                    .insert((target, capture.id.clone()), Arc::new(capture));
             }
             errors.append(&mut failed);
         }
@@ -252,14 +256,13 @@ impl CaptureStore<'_> {
         target: Target,
         compare: &Compare,
         mode: CaptureMode,
-    ) -> Result<Capture, String> {
+    ) -> Result<Arc<Capture>, String> {
         let dir = self.dir(target);
         // Preloaded captures had their checksum checked already (`preload`).
         let read = match crate::preload::take(&capture::capture_path(&dir, &compare.id)) {
             Some(c) => Ok(Some((c.unfit_for(compare), c))),
-            None => {
-                capture::read(&dir, &compare.id).map(|c| c.map(|c| (c.unsound_for(compare), c)))
-            }
+            None => capture::read(&dir, &compare.id)
+                .map(|c| c.map(|c| (c.unsound_for(compare), Arc::new(c)))),
         };
         match read {
             Err(e) => Err(e.to_string()),
