@@ -9,7 +9,7 @@
 //! so a capture edited by hand, emptied or cut short is found and re-made. The
 //! statements' rows are checked again when the build replays them (`replay`).
 
-use crate::inputs::sha256_hex_of;
+use crate::inputs::sha256_hex;
 use crate::layout::{self, Layout};
 use crate::syntax::Compare;
 use demo_engine::{Table, Value};
@@ -25,7 +25,7 @@ pub struct Capture {
     /// Python, SQLite and library versions the capture was made with.
     pub versions: BTreeMap<String, String>,
     pub sections: Vec<SectionCapture>,
-    /// SHA-256 of the fields above, as the capture was made (see `Capture::content_checksum`).
+    /// SHA-256 of the file's text before this member, the file's last (`checksummed`).
     #[serde(default)]
     pub checksum: String,
 }
@@ -143,42 +143,9 @@ impl SectionCapture {
 }
 
 impl Capture {
-    /// SHA-256 over the capture's content (every field but the checksum itself), in
-    /// the compact JSON serde writes, which does not depend on the file's layout.
-    /// Written straight from the fields, in their order: building a
-    /// `serde_json::Value` of every capture first cost more than a quarter of the
-    /// preprocessor's time.
-    pub fn content_checksum(&self) -> String {
-        #[derive(Serialize)]
-        struct Content<'a> {
-            id: &'a str,
-            input_hash: &'a str,
-            versions: &'a BTreeMap<String, String>,
-            sections: &'a [SectionCapture],
-        }
-        let content = Content {
-            id: &self.id,
-            input_hash: &self.input_hash,
-            versions: &self.versions,
-            sections: &self.sections,
-        };
-        // Hashed as it is written: the JSON of every capture would be megabytes
-        // allocated only to be hashed.
-        sha256_hex_of(|out| {
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-            serde_json::to_writer(&mut buffered, &content).expect("a capture serializes");
-            std::io::Write::flush(&mut buffered).expect("hashing cannot fail");
-        })
-    }
-
     /// Why the capture cannot be used for `compare`: it was made for other sections,
-    /// or its content was changed after it was made. `None` when it is sound.
-    pub fn unsound_for(&self, compare: &Compare) -> Option<String> {
-        self.unfit_for(compare).or_else(|| self.altered())
-    }
-
-    /// Why the capture cannot be used for `compare` as its sections read (the
-    /// cheap half of `unsound_for`).
+    /// or its query counts do not add up. `None` when it fits. (Whether its content
+    /// was changed after it was made is checked when its file is read, `read_file`.)
     pub fn unfit_for(&self, compare: &Compare) -> Option<String> {
         let kinds: Vec<&str> = self.sections.iter().map(|s| s.kind.as_str()).collect();
         let expected: Vec<&str> = compare.sections.iter().map(|s| s.kind.key()).collect();
@@ -206,16 +173,42 @@ impl Capture {
     }
 
     /// Records the layout of its SQL (`layout::lay_out`), then the checksum of its
-    /// content: what makes a capture ready to be written.
+    /// text: what makes a capture ready to be written.
     pub fn seal(&mut self) {
         layout::lay_out(self);
-        self.checksum = self.content_checksum();
+        self.checksum.clear();
+        let text = self.text();
+        let content = checksummed(&text, "").expect("the checksum is written last");
+        self.checksum = sha256_hex(content.as_bytes());
     }
 
-    /// Why the content no longer matches its checksum, if it does not.
-    pub fn altered(&self) -> Option<String> {
-        (self.checksum != self.content_checksum())
-            .then(|| "was changed after it was made (its checksum does not match)".into())
+    /// The capture's file: pretty JSON with a final newline, stable bytes and
+    /// readable diffs.
+    pub fn text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a capture serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// How a capture file's text holds its checksum: as its last member.
+const CHECKSUM_MEMBER: &str = ",\n  \"checksum\": \"";
+
+/// What the checksum of a capture file covers: its text before the checksum, which
+/// must be `checksum`, written as the file's last member (`Capture::text`). `None`
+/// when the text does not end so. The bytes as they are, not the content parsed
+/// again: serializing every capture again only to hash it cost a tenth of a build.
+fn checksummed<'a>(text: &'a str, checksum: &str) -> Option<&'a str> {
+    let at = text.rfind(CHECKSUM_MEMBER)?;
+    let rest = text[at + CHECKSUM_MEMBER.len()..].strip_prefix(checksum)?;
+    (rest == "\"\n}\n").then(|| &text[..at])
+}
+
+/// Why a capture file's text does not match the checksum it holds, if it does not.
+fn altered(text: &str, capture: &Capture) -> Option<String> {
+    match checksummed(text, &capture.checksum) {
+        Some(content) if sha256_hex(content.as_bytes()) == capture.checksum => None,
+        _ => Some("was changed after it was made (its checksum does not match)".into()),
     }
 }
 
@@ -288,24 +281,30 @@ pub fn read(captures_dir: &Path, id: &str) -> Result<Option<Capture>, String> {
 
 /// `read`, from the capture's file.
 pub fn read_file(path: &Path) -> Result<Option<Capture>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot be read: {e}")),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| format!("is not a valid capture ({e}): it was cut short or edited by hand"))
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot be read: {e}")),
+    }
 }
 
-/// Pretty JSON with a final newline: stable bytes, readable diffs.
+/// The capture a file's text holds. Text changed after the capture was made (its
+/// checksum does not match) is an `Err` saying so.
+pub fn parse(text: &str) -> Result<Capture, String> {
+    let capture: Capture = serde_json::from_str(text)
+        .map_err(|e| format!("is not a valid capture ({e}): it was cut short or edited by hand"))?;
+    match altered(text, &capture) {
+        Some(why) => Err(why),
+        None => Ok(capture),
+    }
+}
+
 pub fn write(captures_dir: &Path, capture: &Capture) -> Result<(), String> {
     std::fs::create_dir_all(captures_dir)
         .map_err(|e| format!("cannot create {}: {e}", captures_dir.display()))?;
     let path = capture_path(captures_dir, &capture.id);
-    let mut text = serde_json::to_string_pretty(capture).map_err(|e| e.to_string())?;
-    text.push('\n');
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(&path, capture.text())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -366,8 +365,24 @@ mod tests {
             sections: vec![],
             checksum: String::new(),
         };
+        let mut capture = capture;
+        capture.seal();
         write(dir.path(), &capture).unwrap();
-        assert_eq!(read(dir.path(), "x").unwrap(), Some(capture));
+        assert_eq!(read(dir.path(), "x").unwrap(), Some(capture.clone()));
+        // Any byte changed, even outside the content serde reads, is found.
+        let file = dir.path().join("x.json");
+        let text = std::fs::read_to_string(&file).unwrap();
+        for edited in [
+            text.replace("5.2", "5.3"),
+            text.replacen('{', "{ ", 1),
+            format!("{text}\n"),
+            text.replace(&capture.checksum, &"0".repeat(64)),
+        ] {
+            std::fs::write(&file, edited).unwrap();
+            assert!(read(dir.path(), "x")
+                .unwrap_err()
+                .contains("its checksum does not match"));
+        }
         assert_eq!(read(dir.path(), "missing").unwrap(), None);
         std::fs::write(dir.path().join("bad.json"), "{").unwrap();
         assert!(read(dir.path(), "bad")

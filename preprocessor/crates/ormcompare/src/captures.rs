@@ -262,7 +262,7 @@ impl CaptureStore<'_> {
         let read = match crate::preload::take(&capture::capture_path(&dir, &compare.id)) {
             Some(c) => Ok(Some((c.unfit_for(compare), c))),
             None => capture::read(&dir, &compare.id)
-                .map(|c| c.map(|c| (c.unsound_for(compare), Arc::new(c)))),
+                .map(|c| c.map(|c| (c.unfit_for(compare), Arc::new(c)))),
         };
         match read {
             Err(e) => Err(e.to_string()),
@@ -363,11 +363,8 @@ impl CaptureStore<'_> {
                 .map(|path| {
                     let at = |message: String| Diagnostic::new(path, 1, message);
                     let mut capture = capture::read_file(path)
-                        .map_err(at)?
+                        .map_err(|why| at(format!("{why}; make it again with `scripts/capture`")))?
                         .ok_or_else(|| at("is gone".into()))?;
-                    if let Some(why) = capture.altered() {
-                        return Err(at(format!("{why}; make it again with `scripts/capture`")));
-                    }
                     let before = capture.clone();
                     capture.seal();
                     if capture == before {

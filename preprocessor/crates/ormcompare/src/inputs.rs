@@ -111,24 +111,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// The SHA-256 of what `write` writes, as lowercase hex: hashes the bytes as they
-/// come, without keeping them.
-pub fn sha256_hex_of(write: impl FnOnce(&mut dyn std::io::Write)) -> String {
-    struct Hashing(Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            sha2::Digest::update(&mut self.0, bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(Sha256::new());
-    write(&mut hashing);
-    hex(&hashing.0.finalize())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

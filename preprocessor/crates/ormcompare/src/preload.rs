@@ -47,10 +47,7 @@ pub fn start(root: &Path) {
             let folder = path.parent()?.file_name()?.to_str()?;
             let target = targets.named(folder)?;
             let capture = capture::read_file(&path).ok()??;
-            capture
-                .altered()
-                .is_none()
-                .then(|| (target, absolute(&path), Arc::new(capture)))
+            Some((target, absolute(&path), Arc::new(capture)))
         })
         .collect();
     crate::ahead::start(
