@@ -13,7 +13,6 @@ use crate::targets::{Target, Targets};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// What to do about stale or missing captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +28,12 @@ pub enum CaptureMode {
 /// Every capture of the book, by target and comparison id.
 #[derive(Debug, Default)]
 pub struct Captures {
-    /// Shared with the replays started early (`ahead`), which drop theirs when done.
-    map: HashMap<(Target, String), Arc<Capture>>,
+    map: HashMap<(Target, String), Capture>,
 }
 
 impl Captures {
     pub fn get(&self, target: Target, id: &str) -> Option<&Capture> {
-        self.map.get(&(target, id.to_string())).map(|c| &**c)
+        self.map.get(&(target, id.to_string()))
     }
 
     pub fn len(&self) -> usize {
@@ -51,7 +49,7 @@ impl Captures {
         self.map
             .iter()
             .filter(move |((t, _), _)| *t == target)
-            .map(|(_, c)| &**c)
+            .map(|(_, c)| c)
     }
 }
 
@@ -139,7 +137,7 @@ impl CaptureStore<'_> {
             }
         }
         // Reading and checking a capture (its checksum) is independent of the others.
-        let checked: Vec<Result<Arc<Capture>, String>> = listed
+        let checked: Vec<Result<Capture, String>> = listed
             .par_iter()
             .map(|(target, _, compare)| self.fresh_capture(*target, compare, mode))
             .collect();
@@ -241,9 +239,7 @@ impl CaptureStore<'_> {
         });
         for (target, made, mut failed) in results {
             for capture in made {
-                captures
-                    .map
-                    .insert((target, capture.id.clone()), Arc::new(capture));
+                captures.map.insert((target, capture.id.clone()), capture);
             }
             errors.append(&mut failed);
         }
@@ -256,13 +252,12 @@ impl CaptureStore<'_> {
         target: Target,
         compare: &Compare,
         mode: CaptureMode,
-    ) -> Result<Arc<Capture>, String> {
+    ) -> Result<Capture, String> {
         let dir = self.dir(target);
         // Preloaded captures had their checksum checked already (`preload`).
         let read = match crate::preload::take(&capture::capture_path(&dir, &compare.id)) {
             Some(c) => Ok(Some((c.unfit_for(compare), c))),
-            None => capture::read(&dir, &compare.id)
-                .map(|c| c.map(|c| (c.unfit_for(compare), Arc::new(c)))),
+            None => capture::read(&dir, &compare.id).map(|c| c.map(|c| (c.unfit_for(compare), c))),
         };
         match read {
             Err(e) => Err(e.to_string()),

@@ -2,7 +2,6 @@
 //! captures fresh, replays the captured SQL on SQLite, checks the snippets'
 //! assertions and renders the panels. See DESIGN.md at the repository root.
 
-pub mod ahead;
 pub mod bench;
 pub mod book;
 pub mod capture;

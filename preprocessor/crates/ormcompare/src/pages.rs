@@ -1,7 +1,6 @@
 //! Rendering one snippet block: what each kind of block becomes on the page, with
 //! the replays and checks its panel depends on.
 
-use crate::ahead;
 use crate::bench;
 use crate::book::{compares, ChapterText, Found, Headings};
 use crate::capture::Capture;
@@ -210,7 +209,7 @@ impl<'a> Pages<'a> {
                 let sides = if target == primary {
                     (0..captured.sections.len()).collect()
                 } else {
-                    replay::sides_sent_otherwise(captured, capture)
+                    sides_sent_otherwise(captured, capture)
                 };
                 match self.replay(path, compare, target, captured, &sides) {
                     Ok(replays) if target == primary => shown_replays = replays,
@@ -367,21 +366,19 @@ impl<'a> Pages<'a> {
                     return Ok(replayed);
                 }
                 let section = &compare.sections[side];
-                let replayed = ahead::replayed(capture, side, || {
-                    replay::replay_section(&self.sessions, &capture.sections[side])
-                })
-                .map_err(|e| {
-                    vec![Diagnostic::new(
-                        path,
-                        section.line,
-                        format!(
-                            "`{}`, section `{}`{}: {e}",
-                            compare.id,
-                            section.kind.key(),
-                            self.on(target)
-                        ),
-                    )]
-                })?;
+                let replayed = replay::replay_section(&self.sessions, &capture.sections[side])
+                    .map_err(|e| {
+                        vec![Diagnostic::new(
+                            path,
+                            section.line,
+                            format!(
+                                "`{}`, section `{}`{}: {e}",
+                                compare.id,
+                                section.kind.key(),
+                                self.on(target)
+                            ),
+                        )]
+                    })?;
                 self.replays.put(capture, side, &replayed);
                 Ok(replayed)
             })
@@ -559,6 +556,20 @@ fn has_sql(text: &str) -> bool {
 /// The stack the "what changes when you upgrade" comparisons start from.
 const PREVIOUS_STACK: usize = 1;
 
+/// The sides of another stack's capture to replay: those that did not send the
+/// same statements (with the same parameters, rows and refusals) as the primary
+/// capture's side, which replays alike.
+fn sides_sent_otherwise(other: &Capture, primary: &Capture) -> Vec<usize> {
+    other
+        .sections
+        .iter()
+        .zip(&primary.sections)
+        .enumerate()
+        .filter(|(_, (a, b))| a.setup != b.setup || a.statements != b.statements)
+        .map(|(side, _)| side)
+        .collect()
+}
+
 /// Every comparison of the book, by id, for the Rosetta appendix's rows: its
 /// captures on the databases its panel shows, the first one first.
 fn rosetta_targets<'a>(
@@ -656,7 +667,6 @@ fn versions_of(
 mod tests {
     use super::*;
     use crate::capture::{Origin, SectionCapture, Statement};
-    use crate::replay::sides_sent_otherwise;
 
     fn side(sql: &str, rows: Vec<Vec<demo_engine::Value>>) -> SectionCapture {
         SectionCapture {

@@ -5,9 +5,8 @@
 //! each waking the reader, while the preprocessor had nothing else to do. So
 //! `start` first makes the pipe big enough to hold the book (Linux: `fcntl`
 //! `F_SETPIPE_SZ`, up to `/proc/sys/fs/pipe-max-size`), so mdBook writes without
-//! waiting, then reads and checks every committed capture, starts the replays they
-//! need on the thread pool (`ahead`), and only then does the preprocessor read the
-//! book, in a few large reads.
+//! waiting, then reads and checks every committed capture, and only then does the
+//! preprocessor read the book, in a few large reads.
 //!
 //! A capture whose checksum matched waits here until the build `take`s it; the
 //! build checks the rest (sections, freshness) as always. A capture the build does
@@ -17,14 +16,14 @@
 use crate::capture::{self, Capture};
 use crate::captures::committed_files;
 use crate::mdbook::{load_config, settings};
-use crate::targets::{Target, Targets};
+use crate::targets::Targets;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// Checked captures by their file's absolute path, taken out as they are used.
-static CHECKED: Mutex<Option<HashMap<PathBuf, Arc<Capture>>>> = Mutex::new(None);
+static CHECKED: Mutex<Option<HashMap<PathBuf, Capture>>> = Mutex::new(None);
 
 /// Enlarges stdin's pipe, then reads and checks the captures of the book whose
 /// `book.toml` is in `root` (mdBook runs its preprocessors there). Gives up
@@ -41,32 +40,18 @@ pub fn start(root: &Path) {
     let Ok(targets) = Targets::load(&paths.snippets) else {
         return;
     };
-    let checked: Vec<(Target, PathBuf, Arc<Capture>)> = committed_files(&paths.captures, &targets)
+    let checked: HashMap<PathBuf, Capture> = committed_files(&paths.captures, &targets)
         .into_par_iter()
         .filter_map(|path| {
-            let folder = path.parent()?.file_name()?.to_str()?;
-            let target = targets.named(folder)?;
             let capture = capture::read_file(&path).ok()??;
-            Some((target, absolute(&path), Arc::new(capture)))
+            Some((absolute(&path), capture))
         })
-        .collect();
-    crate::ahead::start(
-        &paths,
-        settings.engine_limits(),
-        &targets,
-        checked
-            .iter()
-            .map(|(target, _, capture)| (*target, capture)),
-    );
-    let checked = checked
-        .into_iter()
-        .map(|(_, path, capture)| (path, capture))
         .collect();
     *CHECKED.lock().expect("never poisoned") = Some(checked);
 }
 
 /// The capture at `path` if the preload read it and its checksum matched.
-pub fn take(path: &Path) -> Option<Arc<Capture>> {
+pub fn take(path: &Path) -> Option<Capture> {
     CHECKED
         .lock()
         .expect("never poisoned")
@@ -105,7 +90,7 @@ mod tests {
         start(&root);
         let file = root.join("snippets/captures/current-sqlite/n1-lazy-reverse.json");
         let taken = take(&file).expect("a committed capture is preloaded");
-        assert_eq!(Some(&*taken), capture::read_file(&file).unwrap().as_ref());
+        assert_eq!(Some(taken), capture::read_file(&file).unwrap());
         assert!(take(&file).is_none(), "taken once, then read from the file");
     }
 }

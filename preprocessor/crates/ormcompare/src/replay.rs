@@ -5,7 +5,7 @@
 //! same code the page runs; this module makes the plan from the capture and adds
 //! the build's check of every statement's rows.
 
-use crate::capture::{Capture, SectionCapture, Statement};
+use crate::capture::{SectionCapture, Statement};
 use demo_engine::plan::{Plan, Replayed, Step};
 use demo_engine::{DemoDb, Limits, Outcome, Session, Table};
 use std::collections::HashMap;
@@ -141,20 +141,6 @@ pub fn replay_section(
     .map_err(|e| e.to_string())?;
     sessions.give_back(key, &plan, session);
     Ok(replayed)
-}
-
-/// The sides of another stack's capture to replay: those that did not send the
-/// same statements (with the same parameters, rows and refusals) as the primary
-/// capture's side, which replays alike.
-pub fn sides_sent_otherwise(other: &Capture, primary: &Capture) -> Vec<usize> {
-    other
-        .sections
-        .iter()
-        .zip(&primary.sections)
-        .enumerate()
-        .filter(|(_, (a, b))| a.setup != b.setup || a.statements != b.statements)
-        .map(|(side, _)| side)
-        .collect()
 }
 
 /// What each statement of a side gave as the capture recorded it, for a database the

@@ -72,11 +72,6 @@ impl ReplayCache {
         }
     }
 
-    /// Whether an earlier build replayed side `side` of `capture` (`get` gives it).
-    pub fn knows(&self, capture: &Capture, side: usize) -> bool {
-        self.known.contains_key(&key(capture, side))
-    }
-
     /// What side `side` of `capture` gave when an earlier build replayed it.
     pub fn get(&self, capture: &Capture, side: usize) -> Option<Vec<Replayed>> {
         let key = key(capture, side);
