@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -18,6 +19,20 @@ FIRST_LOOK = """```compare id=read-first-look same-rows"""
 @pytest.fixture
 def book(tmp_path) -> BookCopy:
     return BookCopy(tmp_path, with_python=False)
+
+
+def sealed(capture: dict[str, Any]) -> str:
+    """A capture's file as the preprocessor writes one (`Capture::seal`): its checksum,
+    the last member, is the SHA-256 of the text before it. A capture written so is
+    wrong, not edited: what a faulty runner would hand over, which the build's own
+    checks must still catch."""
+    member = ',\n  "checksum": "'
+    unsealed = json.dumps({**capture, "checksum": ""}, indent=2) + "\n"
+    content = unsealed[: unsealed.rindex(member)]
+    return (
+        json.dumps({**capture, "checksum": hashlib.sha256(content.encode()).hexdigest()}, indent=2)
+        + "\n"
+    )
 
 
 def fails_with(book: BookCopy, pattern: str) -> str:
@@ -351,7 +366,7 @@ def test_issue_11_defect_1_an_empty_capture_is_named_not_a_panic(book: BookCopy)
     capture = book.root / "snippets/captures/current-sqlite/read-first-look.json"
     data = json.loads(capture.read_text(encoding="utf-8"))
     data["sections"] = []
-    capture.write_text(json.dumps(data), encoding="utf-8")
+    capture.write_text(sealed(data), encoding="utf-8")
     fails_with(
         book,
         r"src/how-to-read\.md:\d+: the capture of `read-first-look` with the current releases on "
@@ -360,40 +375,55 @@ def test_issue_11_defect_1_an_empty_capture_is_named_not_a_panic(book: BookCopy)
     )
 
 
+# `seal`: the edited capture carries a checksum that matches it (a runner's fault, not
+# a hand's), so the checks behind the checksum are the ones that must catch it.
 @pytest.mark.parametrize(
-    ("edit", "pattern"),
+    ("edit", "seal", "pattern"),
     [
         pytest.param(
             lambda d: d["sections"][1].update(statements=[]),
+            True,
             r"says section 2 sent 1 queries but lists 0",
             id="12-emptied-statements",
         ),
         pytest.param(
             lambda d: d["sections"][0]["result"]["rows"][0].__setitem__(1, "Fake"),
+            False,
             r"was changed after it was made",
             id="12-edited-result",
         ),
         pytest.param(
             lambda d: d["sections"].pop(),
+            True,
             r"holds the sections \[django\] but the block has \[django, sqlalchemy\]",
             id="12-side-deleted",
         ),
         pytest.param(
+            lambda d: d["sections"].pop(),
+            False,
+            r"was changed after it was made",
+            id="12-side-deleted-by-hand",
+        ),
+        pytest.param(
             lambda d: None,
+            False,
             r"is not a valid capture \(EOF while parsing",
             id="15-truncated",
         ),
     ],
 )
 def test_issue_11_defect_12_captures_are_checked_not_trusted(
-    book: BookCopy, edit: Callable[[dict[str, Any]], None], pattern: str
+    book: BookCopy, edit: Callable[[dict[str, Any]], None], seal: bool, pattern: str
 ) -> None:
     capture = book.root / "snippets/captures/current-sqlite/read-first-look.json"
     text = capture.read_text(encoding="utf-8")
     data = json.loads(text)
     edit(data)
     # An edit that changes nothing stands for a file cut short.
-    edited = json.dumps(data, indent=2) if data != json.loads(text) else text[: len(text) // 2]
+    if data == json.loads(text):
+        edited = text[: len(text) // 2]
+    else:
+        edited = sealed(data) if seal else json.dumps(data, indent=2) + "\n"
     capture.write_text(edited, encoding="utf-8")
     message = fails_with(book, r"the capture of `read-first-look` .*" + pattern)
     assert "run `scripts/capture`" in message
