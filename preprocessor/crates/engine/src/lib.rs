@@ -26,7 +26,7 @@ pub use table::Table;
 pub fn sqlite_version() -> &'static str {
     rusqlite::version()
 }
-pub use value::Value;
+pub use value::{json_text, Value};
 
 use std::fmt;
 

@@ -181,7 +181,7 @@ impl PlanSet {
                 set.sql.push(step.sql.clone());
                 set.sql.len() - 1
             });
-            let text = step.params.to_string();
+            let text = crate::json_text(&step.params);
             let params = *params_index.entry(text.clone()).or_insert_with(|| {
                 set.params.push(text);
                 set.params.len() - 1

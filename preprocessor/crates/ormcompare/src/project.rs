@@ -234,7 +234,7 @@ fn write_data_files(
         .into_par_iter()
         .map(|(chapter, panels)| DataFile {
             name: names[&chapter].clone(),
-            json: serde_json::Value::Object(panels).to_string(),
+            json: demo_engine::json_text(&serde_json::Value::Object(panels)),
         })
         .collect();
     data_files::write(dir, &files).map_err(|e| Diagnostics::from(Diagnostic::new(dir, 1, e)))

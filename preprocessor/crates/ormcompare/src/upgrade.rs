@@ -207,7 +207,7 @@ fn statement_line(statement: &Statement, cut: bool) -> String {
         }
     };
     let sql = shorten(&statement.sql, SQL_SHOWN);
-    let params = shorten(&params.to_string(), PARAMS_SHOWN);
+    let params = shorten(&demo_engine::json_text(params), PARAMS_SHOWN);
     match (empty, statement.many) {
         (true, _) => sql,
         (false, false) => format!("{sql}  ← {params}"),

@@ -61,7 +61,7 @@ fn sql_html(sql: &str, layout: Layout<'_>) -> String {
 pub(crate) fn render_params(out: &mut String, params: &serde_json::Value, many: bool, sql: &str) {
     let shown = match params.as_array() {
         Some(list) if list.is_empty() => return,
-        _ => params.to_string(),
+        _ => demo_engine::json_text(params),
     };
     let copy = many && is_copy(sql);
     let (label, unit) = match (many, copy) {

@@ -167,7 +167,7 @@ impl Statements<'_> {
                     let _ = write!(
                         out,
                         "<code class=\"ormc-param-values\">{}</code>",
-                        esc(&run.params.to_string())
+                        esc(&demo_engine::json_text(&run.params))
                     );
                 }
             }
