@@ -81,11 +81,23 @@ class Builds:
         for lap in re.finditer(r"([^,]+) ([\d.]+) ms", laps[1]):
             self.phases.setdefault(lap[1].strip(), []).append(float(lap[2]))
 
-    def report(self, plain_med: float) -> None:
+    def report(self, plain_times: list[float]) -> None:
+        plain_med = statistics.median(plain_times)
         med, own = statistics.median(self.times), statistics.median(self.own_ms)
         print(f"{self.label}:")
         print(f"  mdbook build with the preprocessor:  {med * 1000:8.1f} ms")
         print(f"  ratio with / without:                {med / plain_med:8.2f}x  (target <= 1.5x)")
+        # Each round's builds ran one after the other, so a round's own ratio is
+        # measured under one machine state; their spread shows how far the machine's
+        # drift moves the ratio.
+        ratios = sorted(t / p for t, p in zip(self.times, plain_times, strict=True))
+        low, high = ratios[0], ratios[-1]
+        if len(ratios) >= 4:
+            first, _, third = statistics.quantiles(ratios, n=4)
+            spread = f"quartiles {first:.2f}-{third:.2f}x, "
+        else:
+            spread = ""
+        print(f"  the same, round by round:            {spread}range {low:.2f}-{high:.2f}x")
         print(
             f"  preprocessor's own work:             {own:8.1f} ms for {self.blocks} blocks"
             f" = {own / self.blocks:.3f} ms per block (target < 1 ms)"
@@ -141,8 +153,8 @@ def bench_build(tmp: Path, rounds: int) -> None:
         f"with a preprocessor that changes nothing: {unchanged_med * 1000:6.1f} ms"
         f" = {unchanged_med / plain_med:.2f}x  (mdBook sending the book and reading it back)"
     )
-    cold.report(plain_med)
-    warm.report(plain_med)
+    cold.report(plain_times)
+    warm.report(plain_times)
 
 
 def bench_capture(tmp: Path, capture_rounds: int) -> None:
