@@ -99,28 +99,19 @@ class BookCopy:
         )
 
 
-# A panel's view as the build writes it (preprocessor/.../islands.rs): the <pre>
-# elements the search index reads, then the view's HTML as a script's text, each
-# "<" written as a backtick, with an <ormc-s> slot where each <pre> goes back.
-_ISLAND = re.compile(
-    r'((?:<pre class="ormc-(?:code|sql)(?: [^"]*)?">(?:(?!</pre>).)*</pre>\s*)*)'
-    r'<script type="text/html" class="ormc-island">(.*?)</script><script>ormcIsland\(\)</script>',
-    re.S,
-)
-_KEPT = re.compile(r'<pre class="ormc-(?:code|sql)(?: [^"]*)?">.*?</pre>', re.S)
-
-
 def as_loaded(html: str) -> str:
-    """`html` with each island replaced by its elements, as theme/head.hbs does in
-    the page (the browser tests check the page itself)."""
-
-    def load(island: re.Match[str]) -> str:
-        kept = _KEPT.findall(island.group(1))
-        parts = island.group(2).replace("`", "<").split("<ormc-s></ormc-s>")
-        assert len(parts) == len(kept) + 1, "an island's slots and the <pre>s before it differ"
-        return "".join(part + (kept[i] if i < len(kept) else "") for i, part in enumerate(parts))
-
-    return _ISLAND.sub(load, html)
+    """`html` with each panel's island made into its elements, as the page's loader
+    (theme/head.hbs) does: by the preprocessor's own `islands::load`, which a browser
+    test checks against that loader on built pages."""
+    done = subprocess.run(
+        [str(PREPROCESSOR), "islands-loaded"],
+        input=html,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
 
 
 def compare_ids(markdown: str) -> list[str]:

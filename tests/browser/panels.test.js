@@ -5,7 +5,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { BOOK, SHOTS, useBook } = require('./support');
+const { execFileSync } = require('node:child_process');
+const { BOOK, PREPROCESSOR, SHOTS, useBook } = require('./support');
 
 const book = useBook({ before, after });
 const open = (...args) => book.open(...args);
@@ -20,6 +21,61 @@ test('every page loads without console errors or outside requests', async () => 
     assert.deepEqual(problems, [], file);
     await page.close();
   }
+});
+
+// The Rust and Python tests read a built page through the preprocessor's
+// `islands::load` (`mdbook-ormcompare islands-loaded`) instead of a browser: it
+// must build, node for node, what the page's own loader (theme/head.hbs) builds.
+test("the tests' island loader builds what the page's own loader builds", async () => {
+  let islands = 0;
+  for (const file of chapters) {
+    const raw = fs.readFileSync(path.join(BOOK, file), 'utf8');
+    islands += raw.split('class="ormc-island"').length - 1;
+    const loaded = execFileSync(PREPROCESSOR, ['islands-loaded'], { input: raw, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const page = await book.browser.newPage();
+    // Only the loader, inline in the page, runs: the scripts the page loads go on
+    // to add controls and fill disclosures.
+    await page.route('**/*.js', (route) => route.abort());
+    await page.goto(`${book.site.origin}/${file}`);
+    const difference = await page.evaluate((html) => {
+      const name = (node) => (node.nodeType === Node.ELEMENT_NODE
+        ? `<${node.localName}${node.id ? `#${node.id}` : ''}${node.classList.length ? `.${[...node.classList].join('.')}` : ''}>`
+        : `${node.nodeName} ${JSON.stringify((node.data || '').slice(0, 60))}`);
+      const attributes = (node) => [...node.attributes].map((a) => `${a.name}=${a.value}`).sort().join(' ');
+      const first = (inPage, byLoad, where) => {
+        if (inPage.isEqualNode(byLoad)) return null;
+        const here = `${where} > ${name(inPage)}`;
+        if (inPage.nodeName !== byLoad.nodeName || inPage.nodeType !== Node.ELEMENT_NODE) {
+          return `${where}: ${name(inPage)} in the page, ${name(byLoad)} by islands-loaded`;
+        }
+        if (attributes(inPage) !== attributes(byLoad)) {
+          return `${here}: attributes [${attributes(inPage)}] in the page, [${attributes(byLoad)}] by islands-loaded`;
+        }
+        const count = Math.max(inPage.childNodes.length, byLoad.childNodes.length);
+        for (let i = 0; i < count; i += 1) {
+          const [a, b] = [inPage.childNodes[i], byLoad.childNodes[i]];
+          if (!a || !b) {
+            return `${here}: ${inPage.childNodes.length} children in the page, ${byLoad.childNodes.length} by islands-loaded`;
+          }
+          const found = first(a, b, here);
+          if (found) return found;
+        }
+        return `${here} differs`;
+      };
+      const main = document.querySelector('main');
+      if (main.querySelector('.ormc-island')) return 'an island was left unloaded in the page';
+      const expected = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+      // The loader moves the <pre>s out from between line breaks, which stay as
+      // text nodes side by side: the same text as one node once parsed.
+      main.normalize();
+      expected.normalize();
+      return first(main, expected, '');
+    }, loaded);
+    assert.equal(difference, null, `${file}${difference}`);
+    await page.close();
+  }
+  console.log(`islands-loaded against the page's loader: ${chapters.length} pages, ${islands} islands`);
+  assert.ok(islands >= 300, `only ${islands} islands in the book`);
 });
 
 test('a side answers first: count, result and checks before the statements', async () => {

@@ -8,6 +8,9 @@ const { chromium } = require('playwright-core');
 
 const BOOK = process.env.BOOK_DIR || path.resolve(__dirname, '../../book');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// The preprocessor scripts/test built (its `islands-loaded` reads a page as the tests do).
+const PREPROCESSOR = process.env.PREPROCESSOR
+  || path.resolve(__dirname, '../../preprocessor/target/release/mdbook-ormcompare');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
@@ -85,4 +88,4 @@ function useBook(hooks) {
 // version, its settings): the PostgreSQL replays check that they run, not their rows.
 const SERVER_OWN = /pg_catalog|information_schema|\bversion\(\)|current_setting|current_schema|\bSHOW\b|pg_get_|::regclass|\boid\b/i;
 
-module.exports = { BOOK, SHOTS, SERVER_OWN, serveBook, launch, useBook };
+module.exports = { BOOK, PREPROCESSOR, SHOTS, SERVER_OWN, serveBook, launch, useBook };

@@ -181,19 +181,26 @@ pub fn settle(html: &str, seen: &mut HashSet<String>) -> String {
 }
 
 /// `html` with each island made into its elements, the static `<pre>` elements
-/// before it back in its slots: what `ormcIsland()` does in the page, for tests.
-#[cfg(test)]
-pub(crate) fn load(html: &str) -> String {
+/// before it back in its slots: what `ormcIsland()` (theme/head.hbs) does in the
+/// page, for the tests, which read pages as a reader's browser holds them: this
+/// crate's, and the Python tests' through `mdbook-ormcompare islands-loaded`. A
+/// browser test checks it against the page's own loader on built pages.
+pub fn load(html: &str) -> String {
     each_island(html, |out, text| {
-        // The static `<pre>`s are the last ones before the island.
+        // The static `<pre>`s are the last elements before the island. In a built
+        // page, mdBook has put line breaks between them, which stay where they are,
+        // as in the page (the loader moves elements, not the text between them).
         let mut kept = Vec::new();
-        while out.ends_with(PRE_END) {
-            let at = [CODE, SQL]
-                .iter()
-                .filter_map(|o| out.rfind(o))
-                .max()
-                .unwrap();
-            kept.insert(0, out.split_off(at));
+        loop {
+            let end = out.trim_end_matches([' ', '\t', '\n', '\r', '\x0c']).len();
+            if !out[..end].ends_with(PRE_END) {
+                break;
+            }
+            let Some(at) = [CODE, SQL].iter().filter_map(|o| out[..end].rfind(o)).max() else {
+                break;
+            };
+            kept.insert(0, out[at..end].to_string());
+            out.replace_range(at..end, "");
         }
         let body = decode(text);
         let mut parts = body.split(SLOT);
@@ -292,6 +299,23 @@ mod tests {
         let mut written = String::new();
         crate::render::island(&mut written, &html);
         assert_eq!(load(&settle(&written, &mut seen)), html);
+    }
+
+    #[test]
+    fn loading_a_built_page_leaves_mdbook_s_line_breaks_where_they_stood() {
+        // mdBook puts a line break between the elements of a raw HTML block; the
+        // page's loader moves the `<pre>`s and leaves the text between them.
+        let page = format!(
+            "<div>\n{CODE_PRE}\n{SELECT}\n{}</div>",
+            island(&format!("<p>{SLOT}</p>{SLOT}"))
+        );
+        assert_eq!(
+            load(&page),
+            format!("<div>\n\n\n<p>{CODE_PRE}</p>{SELECT}</div>")
+        );
+        // A `<pre>` of mdBook's own before an island is not one of its static ones.
+        let plain = format!("<pre>x</pre>\n{}", island("<p>y</p>"));
+        assert_eq!(load(&plain), "<pre>x</pre>\n<p>y</p>");
     }
 
     #[test]

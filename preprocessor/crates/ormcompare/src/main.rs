@@ -60,6 +60,11 @@ enum Command {
         #[arg(long, hide = true)]
         shared_process: bool,
     },
+    /// For the tests: reads a built page on stdin and writes it as the reader's
+    /// browser holds it once loaded, each panel's island made into its elements
+    /// (`islands::load`, checked against the page's own loader by a browser test).
+    #[command(hide = true)]
+    IslandsLoaded,
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
                 _ => ExitCode::FAILURE,
             }
         }
+        Some(Command::IslandsLoaded) => islands_loaded(),
         Some(Command::Capture {
             book,
             relayout: true,
@@ -93,6 +99,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn islands_loaded() -> anyhow::Result<()> {
+    let mut page = String::new();
+    io::stdin()
+        .read_to_string(&mut page)
+        .context("cannot read the page from stdin")?;
+    io::stdout()
+        .write_all(mdbook_ormcompare::islands::load(&page).as_bytes())
+        .context("cannot write the loaded page")
 }
 
 /// Set by scripts/bench for its floor: the preprocessor hands mdBook the book back
