@@ -358,14 +358,13 @@ mod tests {
     #[test]
     fn write_then_read_gives_the_same_capture() {
         let dir = tempfile::tempdir().unwrap();
-        let capture = Capture {
+        let mut capture = Capture {
             id: "x".into(),
             input_hash: "h".into(),
             versions: BTreeMap::from([("django".into(), "5.2".into())]),
             sections: vec![],
             checksum: String::new(),
         };
-        let mut capture = capture;
         capture.seal();
         write(dir.path(), &capture).unwrap();
         assert_eq!(read(dir.path(), "x").unwrap(), Some(capture.clone()));

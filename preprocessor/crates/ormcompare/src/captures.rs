@@ -254,16 +254,16 @@ impl CaptureStore<'_> {
         mode: CaptureMode,
     ) -> Result<Capture, String> {
         let dir = self.dir(target);
-        // Preloaded captures had their checksum checked already (`preload`).
+        // Read with its checksum checked: by the preload, or now.
         let read = match crate::preload::take(&capture::capture_path(&dir, &compare.id)) {
-            Some(c) => Ok(Some((c.unfit_for(compare), c))),
-            None => capture::read(&dir, &compare.id).map(|c| c.map(|c| (c.unfit_for(compare), c))),
+            Some(c) => Ok(Some(c)),
+            None => capture::read(&dir, &compare.id),
         };
         match read {
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
             Ok(None) => Err("does not exist yet".to_string()),
-            Ok(Some((unsound, c))) => match unsound {
-                Some(unsound) => Err(unsound),
+            Ok(Some(c)) => match c.unfit_for(compare) {
+                Some(unfit) => Err(unfit),
                 None if c.input_hash != self.shared.snippet_hash(target, compare) => Err(
                     "is stale: its code, the demo database, the models, the runner or the \
                      pinned versions changed since it was made"
