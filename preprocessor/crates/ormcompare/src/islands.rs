@@ -196,9 +196,13 @@ pub fn load(html: &str) -> String {
             if !out[..end].ends_with(PRE_END) {
                 break;
             }
-            let Some(at) = [CODE, SQL].iter().filter_map(|o| out[..end].rfind(o)).max() else {
+            // `<pre>`s do not nest: the last one opened is the one that closes here.
+            let Some(at) = out[..end].rfind("<pre") else {
                 break;
             };
+            if !is_indexed(&out[at..end], &[CODE, SQL]) {
+                break;
+            }
             kept.insert(0, out[at..end].to_string());
             out.replace_range(at..end, "");
         }
@@ -227,12 +231,8 @@ fn split(text: &str, seen: &mut HashSet<String>) -> (String, String) {
             break;
         };
         let pre = &rest[at..at + len + marks.pre_end.len()];
-        let indexed = marks.indexed.iter().any(|open| {
-            pre.strip_prefix(open.as_str())
-                .is_some_and(|rest| rest.starts_with(['"', ' ']))
-        });
         island.push_str(&rest[..at]);
-        if indexed && seen.insert(pre.to_string()) {
+        if is_indexed(pre, &marks.indexed) && seen.insert(pre.to_string()) {
             statics.push_str(&decode(pre));
             island.push_str(&marks.slot);
         } else {
@@ -242,6 +242,16 @@ fn split(text: &str, seen: &mut HashSet<String>) -> (String, String) {
     }
     island.push_str(rest);
     (statics, island)
+}
+
+/// Whether `pre`, a `<pre>` element, opens as one of `opens` (`CODE`, `SQL`, as
+/// written or encoded): its class is `ormc-code` or `ormc-sql`, perhaps with more
+/// after a space, and not merely one that starts so (`ormc-sqlx`).
+fn is_indexed(pre: &str, opens: &[impl AsRef<str>]) -> bool {
+    opens.iter().any(|open| {
+        pre.strip_prefix(open.as_ref())
+            .is_some_and(|rest| rest.starts_with(['"', ' ']))
+    })
 }
 
 #[cfg(test)]
@@ -313,9 +323,15 @@ mod tests {
             load(&page),
             format!("<div>\n\n\n<p>{CODE_PRE}</p>{SELECT}</div>")
         );
-        // A `<pre>` of mdBook's own before an island is not one of its static ones.
+        // A `<pre>` of mdBook's own before an island is not one of its static ones,
+        // nor is it closed by an earlier panel's static `<pre>`.
         let plain = format!("<pre>x</pre>\n{}", island("<p>y</p>"));
         assert_eq!(load(&plain), "<pre>x</pre>\n<p>y</p>");
+        let after_a_panel = format!("{SELECT}<p>z</p><pre>x</pre>\n{}", island("<p>y</p>"));
+        assert_eq!(
+            load(&after_a_panel),
+            format!("{SELECT}<p>z</p><pre>x</pre>\n<p>y</p>")
+        );
     }
 
     #[test]
